@@ -1,0 +1,58 @@
+package metrics
+
+import "time"
+
+// Event types of the chat feed (SPEC §2).
+const (
+	RoomOpened      = "room_opened"
+	Queued          = "queued"
+	AgentAssigned   = "agent_assigned"
+	Message         = "message"
+	Transferred     = "transferred"
+	RoomClosed      = "room_closed"
+	WrapupDone      = "wrapup_done"
+	SurveySubmitted = "survey_submitted"
+)
+
+// Message actors (SPEC §2).
+const (
+	ActorCustomer = "customer"
+	ActorAgent    = "agent"
+	ActorBot      = "bot"
+	ActorSystem   = "system"
+)
+
+// Event is one row of chat_events. Text columns hold "" for SQL NULL: the
+// feed gives an empty string no meaning of its own. Score is 0 when NULL.
+type Event struct {
+	EventID    int64
+	TenantID   string
+	RoomID     string
+	Type       string
+	OccurredAt time.Time
+	Actor      string
+	AgentID    string
+	TeamID     string
+	Channel    string
+	Category   string
+	Score      int16
+	CreatedAt  time.Time
+}
+
+// KnownType reports whether t is an event type of SPEC §2.
+func KnownType(t string) bool {
+	switch t {
+	case RoomOpened, Queued, AgentAssigned, Message, Transferred, RoomClosed, WrapupDone, SurveySubmitted:
+		return true
+	}
+	return false
+}
+
+// KnownActor reports whether a is a message actor of SPEC §2.
+func KnownActor(a string) bool {
+	switch a {
+	case ActorCustomer, ActorAgent, ActorBot, ActorSystem:
+		return true
+	}
+	return false
+}

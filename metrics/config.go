@@ -1,0 +1,198 @@
+package metrics
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Component maps one metric to 0..100 points (SPEC §5).
+type Component struct {
+	Metric string  `json:"metric"`
+	Target float64 `json:"target"`
+	Worst  float64 `json:"worst"`
+	Weight float64 `json:"weight"`
+}
+
+// Grade is a cut-off: the first grade whose Min the SQI reaches.
+type Grade struct {
+	Grade string  `json:"grade"`
+	Min   float64 `json:"min"`
+}
+
+// ReportConfig says when and to whom the daily report goes.
+type ReportConfig struct {
+	SendAt     string   `json:"send_at"`
+	Recipients []string `json:"recipients"`
+}
+
+// Config is a tenant's configuration (SPEC §5), the same JSON through the
+// CLI and the API.
+type Config struct {
+	TenantID      string               `json:"tenant_id"`
+	Name          string               `json:"name"`
+	TimeZone      string               `json:"timezone"`
+	Locale        string               `json:"locale"`
+	SLThresholdS  float64              `json:"sl_threshold_s"`
+	ShortAbandonS float64              `json:"short_abandon_s"`
+	Components    map[string]Component `json:"components"`
+	Grades        []Grade              `json:"grades"`
+	Report        ReportConfig         `json:"report"`
+
+	loc *time.Location
+}
+
+// DefaultConfig is the configuration of SPEC §5 for a tenant that has none.
+func DefaultConfig(tenantID string) Config {
+	c := Config{
+		TenantID:      tenantID,
+		Name:          tenantID,
+		TimeZone:      "Asia/Seoul",
+		Locale:        "ko",
+		SLThresholdS:  30,
+		ShortAbandonS: 5,
+		Components: map[string]Component{
+			"service_level": {Metric: "service_level_pct", Target: 90, Worst: 50, Weight: 25},
+			"wait":          {Metric: "wait_avg_s", Target: 15, Worst: 120, Weight: 15},
+			"response":      {Metric: "reply_avg_s", Target: 30, Worst: 180, Weight: 20},
+			"satisfaction":  {Metric: "score_avg", Target: 4.8, Worst: 3.0, Weight: 30},
+			"abandonment":   {Metric: "abandon_rate_pct", Target: 2, Worst: 20, Weight: 10},
+		},
+		Grades: []Grade{{"S", 95}, {"A", 85}, {"B", 70}, {"C", 50}, {"D", 0}},
+		Report: ReportConfig{SendAt: "07:00", Recipients: []string{}},
+	}
+	c.loc, _ = time.LoadLocation(c.TimeZone)
+	return c
+}
+
+// Location is the tenant's time zone; Validate must have succeeded.
+func (c *Config) Location() *time.Location {
+	if c.loc == nil {
+		loc, err := time.LoadLocation(c.TimeZone)
+		if err != nil {
+			return time.UTC
+		}
+		c.loc = loc
+	}
+	return c.loc
+}
+
+var (
+	tenantIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	sendAtRe   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+)
+
+// ValidTenantID reports whether id can name a tenant.
+func ValidTenantID(id string) bool { return tenantIDRe.MatchString(id) }
+
+// Validate checks the whole document and returns every problem at once,
+// each naming the field and what to change.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if !ValidTenantID(c.TenantID) {
+		bad("tenant_id %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.TenantID)
+	}
+	if loc, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || strings.EqualFold(c.TimeZone, "local") {
+		bad("timezone %q: use an IANA time zone such as Asia/Seoul or America/New_York", c.TimeZone)
+	} else {
+		c.loc = loc
+	}
+	if c.Locale != "ko" && c.Locale != "en" {
+		bad("locale %q: use ko or en", c.Locale)
+	}
+	if !(c.SLThresholdS > 0) || math.IsInf(c.SLThresholdS, 0) {
+		bad("sl_threshold_s %v: use a number of seconds above 0", c.SLThresholdS)
+	}
+	if !(c.ShortAbandonS >= 0) || math.IsInf(c.ShortAbandonS, 0) {
+		bad("short_abandon_s %v: use a number of seconds, 0 or more", c.ShortAbandonS)
+	}
+	if len(c.Components) == 0 {
+		bad("components: configure at least one component")
+	}
+	names := make([]string, 0, len(c.Components))
+	for n := range c.Components {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var total float64
+	for _, n := range names {
+		comp := c.Components[n]
+		if n == "" {
+			bad("components: a component needs a name")
+		}
+		if _, ok := MetricIndex(comp.Metric); !ok || comp.Metric == "sqi" {
+			bad("components.%s.metric %q: use one of %s", n, comp.Metric, strings.Join(ScoreableMetrics(), ", "))
+		}
+		if !(comp.Weight >= 0) || math.IsInf(comp.Weight, 0) {
+			bad("components.%s.weight %v: use a number 0 or more", n, comp.Weight)
+		} else {
+			total += comp.Weight
+		}
+		if comp.Target == comp.Worst || math.IsNaN(comp.Target) || math.IsNaN(comp.Worst) {
+			bad("components.%s: target and worst are both %v; they must differ", n, comp.Target)
+		}
+	}
+	if len(c.Components) > 0 && total == 0 {
+		bad("components: every weight is 0; give at least one component a weight above 0")
+	}
+	if len(c.Grades) == 0 {
+		bad("grades: configure at least one grade")
+	}
+	for i, g := range c.Grades {
+		if g.Grade == "" {
+			bad("grades[%d].grade: give the grade a name", i)
+		}
+		if i > 0 && !(g.Min < c.Grades[i-1].Min) {
+			bad("grades[%d].min %v: grades must be in descending order of min (the one before has %v)", i, g.Min, c.Grades[i-1].Min)
+		}
+	}
+	if c.Report.SendAt != "" && !sendAtRe.MatchString(c.Report.SendAt) {
+		bad("report.send_at %q: use HH:MM, 24-hour local time", c.Report.SendAt)
+	}
+	for i, r := range c.Report.Recipients {
+		if at := strings.IndexByte(r, '@'); at < 1 || at == len(r)-1 || strings.ContainsAny(r, " <>,") {
+			bad("report.recipients[%d] %q: use a plain e-mail address", i, r)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseConfig reads a configuration document. Fields it leaves out keep
+// the defaults of SPEC §5, except that a components object or a grades list,
+// when present, replaces the default one whole (so a component can be
+// dropped). Unknown fields are errors, so a typo is not silently ignored.
+func ParseConfig(data []byte) (Config, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return Config{}, fmt.Errorf("configuration is not a JSON object: %w", err)
+	}
+	var id string
+	if raw, ok := probe["tenant_id"]; ok {
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return Config{}, fmt.Errorf("tenant_id: use a string")
+		}
+	}
+	c := DefaultConfig(id)
+	if _, ok := probe["components"]; ok {
+		c.Components = nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	if c.Report.Recipients == nil {
+		c.Report.Recipients = []string{}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}

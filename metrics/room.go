@@ -1,0 +1,295 @@
+package metrics
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Reasons an event or a room is rejected (SPEC §2, §3). They are the values
+// of rejects.reason, counted per tenant by the API.
+const (
+	RejectUnknownType          = "unknown_type"
+	RejectUnknownActor         = "unknown_actor"
+	RejectScoreOutOfRange      = "score_out_of_range"
+	RejectAssignedWithoutAgent = "assigned_without_agent"
+	// Room-level contradictions: the room counts in rooms only.
+	RejectEventBeforeOpen      = "event_before_open"
+	RejectClosedBeforeQueued   = "closed_before_queued"
+	RejectClosedBeforeAssigned = "closed_before_assigned"
+)
+
+// Reject is one rejected event (EventID > 0) or contradictory room
+// (EventID 0) with its reason and a detail for the operator.
+type Reject struct {
+	EventID int64
+	Reason  string
+	Detail  string
+}
+
+// Turn is one reply turn of a room (SPEC §3): Seconds is the time to the
+// answer, NaN when the turn was never answered; Agent is the agent it counts
+// for.
+type Turn struct {
+	Agent   string
+	Seconds float64
+}
+
+// Answered reports whether the turn got an answer.
+func (t Turn) Answered() bool { return !math.IsNaN(t.Seconds) }
+
+// Room holds the facts of one room (SPEC §3). Times are zero and durations
+// NaN when the fact does not exist. Facts do not depend on the tenant
+// configuration: the SL threshold, the short-abandon boundary and the time
+// zone are applied when rooms are grouped (Aggregator).
+type Room struct {
+	TenantID, RoomID string
+
+	OpenedAt, QueuedAt, AssignedAt, ClosedAt time.Time
+
+	Agent, Team, Channel, Category string
+
+	Wait, FirstResponse, AssignedResponse, Handle, Wrapup float64
+
+	Dropped   bool
+	Transfers int
+	Score     int16 // 0: no survey
+
+	Replies         []Turn // reply turns, unanswered ones included
+	CustomerReplies []Turn // answered customer reply turns
+
+	// InvalidReason is set when the room's times contradict each other:
+	// the room then counts in rooms only.
+	InvalidReason string
+
+	Events, RejectedEvents int
+}
+
+// Queued reports whether the room entered a queue (it is not bot-only).
+func (r *Room) Queued() bool { return !r.QueuedAt.IsZero() }
+
+// Answered reports whether the room was queued and assigned.
+func (r *Room) Answered() bool { return !r.QueuedAt.IsZero() && !r.AssignedAt.IsZero() }
+
+// Closed reports whether the room has a room_closed event.
+func (r *Room) Closed() bool { return !r.ClosedAt.IsZero() }
+
+// AbandonedAfter is closed_at − queued_at for a queued room closed without
+// an assignment, NaN otherwise. Whether it is a short abandon depends on
+// the tenant's short_abandon_s.
+func (r *Room) AbandonedAfter() float64 {
+	if r.Queued() && r.AssignedAt.IsZero() && r.Closed() {
+		return secs(r.ClosedAt.Sub(r.QueuedAt))
+	}
+	return math.NaN()
+}
+
+// null is the value of a duration that does not exist.
+var null = math.NaN()
+
+func secs(d time.Duration) float64 { return d.Seconds() }
+
+// SortEvents puts events in the order SPEC §3 takes them: occurred_at, then
+// event_id.
+func SortEvents(evs []Event) {
+	slices.SortFunc(evs, func(a, b Event) int {
+		if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.EventID, b.EventID)
+	})
+}
+
+// Check returns why an event cannot be used, or "" when it can (SPEC §3).
+func Check(e *Event) (reason, detail string) {
+	switch {
+	case !KnownType(e.Type):
+		return RejectUnknownType, fmt.Sprintf("type %q is not an event type of the feed", e.Type)
+	case e.Type == Message && !KnownActor(e.Actor):
+		return RejectUnknownActor, fmt.Sprintf("actor %q is not customer, agent, bot or system", e.Actor)
+	case e.Type == SurveySubmitted && (e.Score < 1 || e.Score > 5):
+		if e.Score == 0 {
+			return RejectScoreOutOfRange, "survey without a score (1..5)"
+		}
+		return RejectScoreOutOfRange, fmt.Sprintf("score %d is outside 1..5", e.Score)
+	case e.Type == AgentAssigned && e.AgentID == "":
+		return RejectAssignedWithoutAgent, "agent_assigned without agent_id"
+	}
+	return "", ""
+}
+
+// ComputeRoom computes the facts of one room from all of its events (SPEC
+// §3), in any order; evs is sorted in place. It returns ok false when no
+// event of the room can be used: such a room has rejects but no facts.
+func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok bool) {
+	SortEvents(evs)
+	rej = rejects[:0]
+	r := Room{Wait: null, FirstResponse: null, AssignedResponse: null, Handle: null, Wrapup: null}
+	if len(evs) > 0 {
+		r.TenantID, r.RoomID = evs[0].TenantID, evs[0].RoomID
+	}
+	r.Events = len(evs)
+
+	// First pass: reject what cannot be used, find the room's anchors.
+	var (
+		earliest      time.Time
+		opened        bool
+		firstAssigned time.Time
+		usable        int
+	)
+	for i := range evs {
+		e := &evs[i]
+		if reason, detail := Check(e); reason != "" {
+			rej = append(rej, Reject{EventID: e.EventID, Reason: reason, Detail: detail})
+			e.Type = "" // left out below
+			continue
+		}
+		usable++
+		if earliest.IsZero() {
+			earliest = e.OccurredAt
+		}
+		switch e.Type {
+		case RoomOpened:
+			if !opened {
+				opened = true
+				r.OpenedAt = e.OccurredAt
+				r.Channel = e.Channel
+			}
+		case Queued:
+			if r.QueuedAt.IsZero() {
+				r.QueuedAt = e.OccurredAt
+				r.Team = e.TeamID
+			}
+		case AgentAssigned:
+			if firstAssigned.IsZero() {
+				firstAssigned = e.OccurredAt
+			}
+			r.Agent = e.AgentID
+		case Transferred:
+			r.Transfers++
+			if e.AgentID != "" {
+				r.Agent = e.AgentID
+			}
+		case RoomClosed:
+			r.ClosedAt = e.OccurredAt
+		case SurveySubmitted:
+			r.Score = e.Score
+		}
+		if e.Category != "" {
+			r.Category = e.Category
+		}
+	}
+	r.RejectedEvents = len(rej)
+	if usable == 0 {
+		return Room{}, rej, false
+	}
+	if !opened {
+		r.OpenedAt = earliest
+	}
+	if r.Queued() {
+		for i := range evs {
+			if e := &evs[i]; e.Type == AgentAssigned && !e.OccurredAt.Before(r.QueuedAt) {
+				r.AssignedAt = e.OccurredAt
+				break
+			}
+		}
+	}
+
+	// Contradictions: the room counts in rooms only.
+	switch {
+	case earliest.Before(r.OpenedAt):
+		r.InvalidReason = RejectEventBeforeOpen
+	case r.Closed() && r.Queued() && r.ClosedAt.Before(r.QueuedAt):
+		r.InvalidReason = RejectClosedBeforeQueued
+	case r.Closed() && !firstAssigned.IsZero() && r.ClosedAt.Before(firstAssigned):
+		r.InvalidReason = RejectClosedBeforeAssigned
+	}
+	if r.InvalidReason != "" {
+		rej = append(rej, Reject{Reason: r.InvalidReason, Detail: contradiction(&r, earliest, firstAssigned)})
+		return r, rej, true
+	}
+
+	// Second pass: facts that need the anchors.
+	var (
+		custTurn  = -1 // index in r.Replies of the open reply turn
+		custOpen  time.Time
+		agentOpen time.Time // opening of the open customer reply turn
+		opener    string    // agent who opened it
+	)
+	for i := range evs {
+		e := &evs[i]
+		switch e.Type {
+		case WrapupDone:
+			if r.Closed() && math.IsNaN(r.Wrapup) && !e.OccurredAt.Before(r.ClosedAt) {
+				r.Wrapup = secs(e.OccurredAt.Sub(r.ClosedAt))
+			}
+		case Message:
+			if e.Actor == ActorAgent && math.IsNaN(r.FirstResponse) {
+				r.FirstResponse = secs(e.OccurredAt.Sub(r.OpenedAt))
+			}
+			if r.AssignedAt.IsZero() || e.OccurredAt.Before(r.AssignedAt) {
+				continue
+			}
+			if e.Actor == ActorAgent && math.IsNaN(r.AssignedResponse) {
+				r.AssignedResponse = secs(e.OccurredAt.Sub(r.AssignedAt))
+			}
+			if r.Closed() && e.OccurredAt.After(r.ClosedAt) {
+				continue // turns end at the close
+			}
+			switch e.Actor {
+			case ActorAgent:
+				agent := e.AgentID
+				if agent == "" {
+					agent = r.Agent
+				}
+				if custTurn >= 0 {
+					r.Replies[custTurn] = Turn{Agent: agent, Seconds: secs(e.OccurredAt.Sub(custOpen))}
+					custTurn = -1
+				}
+				if agentOpen.IsZero() {
+					agentOpen, opener = e.OccurredAt, agent
+				}
+			case ActorCustomer:
+				if custTurn < 0 {
+					r.Replies = append(r.Replies, Turn{Agent: r.Agent, Seconds: null})
+					custTurn, custOpen = len(r.Replies)-1, e.OccurredAt
+				}
+				if !agentOpen.IsZero() {
+					r.CustomerReplies = append(r.CustomerReplies, Turn{Agent: opener, Seconds: secs(e.OccurredAt.Sub(agentOpen))})
+					agentOpen = time.Time{}
+				}
+			}
+		}
+	}
+	// A turn still open is unanswered once the room is closed; while the
+	// room is open it may still be answered and is not counted yet.
+	if custTurn >= 0 && !r.Closed() {
+		r.Replies = r.Replies[:custTurn]
+	}
+	if r.Answered() {
+		r.Wait = secs(r.AssignedAt.Sub(r.QueuedAt))
+		if r.Closed() {
+			r.Handle = secs(r.ClosedAt.Sub(r.AssignedAt))
+			r.Dropped = math.IsNaN(r.AssignedResponse)
+		}
+	} else {
+		// Assignment facts exist only for answered rooms.
+		r.AssignedResponse = null
+		r.Replies, r.CustomerReplies = nil, nil
+	}
+	return r, rej, true
+}
+
+func contradiction(r *Room, earliest, firstAssigned time.Time) string {
+	const f = "2006-01-02T15:04:05.000Z07:00"
+	switch r.InvalidReason {
+	case RejectEventBeforeOpen:
+		return fmt.Sprintf("event at %s before room_opened at %s", earliest.Format(f), r.OpenedAt.Format(f))
+	case RejectClosedBeforeQueued:
+		return fmt.Sprintf("last room_closed at %s before first queued at %s", r.ClosedAt.Format(f), r.QueuedAt.Format(f))
+	default:
+		return fmt.Sprintf("last room_closed at %s before first agent_assigned at %s", r.ClosedAt.Format(f), firstAssigned.Format(f))
+	}
+}

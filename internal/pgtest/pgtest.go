@@ -1,0 +1,114 @@
+// Package pgtest gives each test a PostgreSQL database of its own, freshly
+// created and migrated, and drops it when the test ends. It owns only the
+// life of those databases; the server comes from SQI_TEST_DATABASE_URL,
+// which `make test` (scripts/test.sh) sets. Tests using it may run in
+// parallel. Only test code may import it; it must not import api/, etl/ or
+// reports/.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sqi/store"
+)
+
+// EnvURL names the variable holding the admin URL of the test server: a
+// superuser connection to a database such as postgres.
+const EnvURL = "SQI_TEST_DATABASE_URL"
+
+// New returns an open store on a new, migrated database that is dropped
+// when t ends.
+func New(t testing.TB) *store.DB {
+	t.Helper()
+	db, _ := NewWithURL(t)
+	return db
+}
+
+// NewWithURL is New that also returns the database's URL, for code under
+// test that connects by itself (a CLI run as a subprocess).
+func NewWithURL(t testing.TB) (*store.DB, string) {
+	t.Helper()
+	admin := os.Getenv(EnvURL)
+	if admin == "" {
+		t.Fatalf("%s is not set: run the tests with `make test`, or set it to a PostgreSQL superuser URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", EnvURL)
+	}
+	name := "sqi_test_" + randomHex(8)
+	dbURL, err := withDatabase(admin, name)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvURL, err)
+	}
+
+	// Not t.Context(): it is cancelled before cleanups run, and the drop
+	// must still happen.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	quoted := pgx.Identifier{name}.Sanitize()
+	if err := adminExec(ctx, admin, "CREATE DATABASE "+quoted+" TEMPLATE template0"); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	var db *store.DB
+	t.Cleanup(func() {
+		if db != nil {
+			db.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := adminExec(ctx, admin, "DROP DATABASE IF EXISTS "+quoted+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database: %v", err)
+		}
+	})
+
+	db, err = store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate test database: %v", err)
+	}
+	return db, dbURL
+}
+
+// withDatabase returns admin with its database replaced by name, keeping
+// user, host and query parameters.
+func withDatabase(admin, name string) (string, error) {
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", fmt.Errorf("parse: %w", err)
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return "", fmt.Errorf("want a postgres:// URL, got scheme %q", u.Scheme)
+	}
+	u.Path = "/" + name
+	u.RawPath = ""
+	return u.String(), nil
+}
+
+// adminExec runs one statement on its own connection: CREATE and DROP
+// DATABASE cannot run inside a transaction or on the database they drop.
+func adminExec(ctx context.Context, admin, sql string) error {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", EnvURL, err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("%s: %w", sql, err)
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}

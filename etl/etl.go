@@ -1,0 +1,347 @@
+// Package etl is the incremental extraction: it reads new chat events from
+// the source database in Apache Arrow batches, recomputes the facts of every
+// room they touch from all of that room's events (metrics.ComputeRoom) and
+// writes them through the store. It owns the SQL that reads chat_events;
+// docs/etl.md explains why no committed row is missed. It must not import
+// api/ or reports/.
+package etl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sqi/metrics"
+	"sqi/store"
+)
+
+// ErrBusy is returned when another ETL run holds the lock.
+var ErrBusy = errors.New("another ETL run is in progress")
+
+// Runner runs the ETL.
+type Runner struct {
+	Source *pgxpool.Pool // the database that holds chat_events
+	Store  *store.DB
+
+	// BatchEvents is how many new events one Arrow batch holds; memory is
+	// bounded by it, whatever the backlog. Default 50,000.
+	BatchEvents int
+	// MaxTxnAge bounds how long a writer's transaction may stay open when
+	// the source role cannot see other sessions' xact_start (docs/etl.md).
+	// Default 1 hour.
+	MaxTxnAge time.Duration
+
+	Log *slog.Logger
+	Now func() time.Time
+}
+
+// Result is what one run did.
+type Result struct {
+	EventsRead      int64   `json:"events_read"`
+	RoomsRecomputed int64   `json:"rooms_recomputed"`
+	RoomsChanged    int64   `json:"rooms_changed"`
+	Rejects         int64   `json:"rejects"`
+	Seconds         float64 `json:"seconds"`
+}
+
+func (r *Runner) defaults() {
+	if r.BatchEvents <= 0 {
+		r.BatchEvents = 50_000
+	}
+	if r.MaxTxnAge <= 0 {
+		r.MaxTxnAge = time.Hour
+	}
+	if r.Log == nil {
+		r.Log = slog.New(slog.DiscardHandler)
+	}
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+}
+
+// lockKey is the advisory lock that keeps ETL runs from overlapping, on
+// one replica or many.
+const lockKey = `SELECT pg_try_advisory_lock(hashtext('sqi.etl'))`
+
+// RunOnce processes every pending event, then returns.
+func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
+	r.defaults()
+	started := r.Now()
+	lock, err := r.Store.Pool.Acquire(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("etl lock: %w", err)
+	}
+	defer lock.Release()
+	var got bool
+	if err := lock.QueryRow(ctx, lockKey).Scan(&got); err != nil {
+		return Result{}, fmt.Errorf("etl lock: %w", err)
+	}
+	if !got {
+		return Result{}, ErrBusy
+	}
+	defer lock.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sqi.etl'))`)
+
+	prev, err := r.Store.ETLState(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	next, res, err := r.extract(ctx, prev)
+	if err != nil {
+		return res, err
+	}
+	finished := r.Now()
+	res.Seconds = finished.Sub(started).Seconds()
+	run := store.ETLRun{StartedAt: started, FinishedAt: finished, EventsRead: res.EventsRead,
+		RoomsRecomputed: res.RoomsRecomputed, RoomsChanged: res.RoomsChanged, Rejects: res.Rejects}
+	if err := r.Store.FinishETLRun(ctx, next, run); err != nil {
+		return res, err
+	}
+	r.Log.Info("etl run", "events_read", res.EventsRead, "rooms_recomputed", res.RoomsRecomputed,
+		"rooms_changed", res.RoomsChanged, "rejects", res.Rejects, "seconds", res.Seconds)
+	return res, nil
+}
+
+// extract reads the events that are new since prev, recomputes their
+// rooms and returns the state to record once everything is written.
+func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLState, Result, error) {
+	var res Result
+	low, err := r.lowWatermark(ctx)
+	if err != nil {
+		return store.ETLState{}, res, err
+	}
+	conn, err := r.Source.Acquire(ctx)
+	if err != nil {
+		return store.ETLState{}, res, fmt.Errorf("source connection: %w", err)
+	}
+	defer conn.Release()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var xmin int64
+	if err := tx.QueryRow(ctx, snapshotXmin).Scan(&xmin); err != nil {
+		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+		return store.ETLState{}, res, fmt.Errorf("source work_mem: %w", err)
+	}
+	if prev.Found {
+		_, err = tx.Exec(ctx, declareNew, prev.LowWatermark, int64(prev.SnapshotXmin&0xffffffff))
+	} else {
+		_, err = tx.Exec(ctx, declareAll)
+	}
+	if err != nil {
+		return store.ETLState{}, res, fmt.Errorf("declare cursor: %w", err)
+	}
+
+	p := &pipeline{r: r, tx: tx, res: &res}
+	if err := p.run(ctx); err != nil {
+		return store.ETLState{}, res, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
+	}
+	return store.ETLState{SnapshotXmin: uint64(xmin), LowWatermark: low, Found: true}, res, nil
+}
+
+// lowWatermark returns the created_at from which the next run must read:
+// no transaction that is still open now, or that opens later, can write a
+// row with an earlier created_at (docs/etl.md). It is read before the
+// snapshot is taken, so that a transaction open when the snapshot is taken
+// is one this query saw, or one that started after it.
+func (r *Runner) lowWatermark(ctx context.Context) (time.Time, error) {
+	var (
+		now    time.Time
+		oldest *time.Time
+		canSee bool
+	)
+	if err := r.Source.QueryRow(ctx, oldestTransaction).Scan(&now, &oldest, &canSee); err != nil {
+		return time.Time{}, fmt.Errorf("oldest open transaction: %w", err)
+	}
+	if !canSee {
+		r.Log.Warn("the source role cannot see other sessions' transactions (grant pg_read_all_stats); assuming none stays open longer than MaxTxnAge",
+			"max_txn_age", r.MaxTxnAge.String())
+		return now.Add(-r.MaxTxnAge), nil
+	}
+	if oldest != nil && oldest.Before(now) {
+		return *oldest, nil
+	}
+	return now, nil
+}
+
+// pipeline turns the cursor's rows into room facts, batch by batch.
+type pipeline struct {
+	r   *Runner
+	tx  pgx.Tx
+	res *Result
+
+	pending []metrics.Event // events of the room that may go on in the next batch
+	rooms   [][]metrics.Event
+	rejects []metrics.Reject
+}
+
+func (p *pipeline) run(ctx context.Context) error {
+	bb := newBatchBuilder(memory.DefaultAllocator)
+	defer bb.release()
+	fetch := fmt.Sprintf("FETCH FORWARD %d FROM new_events", p.r.BatchEvents)
+	for {
+		n, err := p.fetch(ctx, fetch, bb)
+		if err != nil {
+			return err
+		}
+		rec := bb.flush()
+		p.split(rec, n < p.r.BatchEvents)
+		rec.Release()
+		if err := p.flushRooms(ctx); err != nil {
+			return err
+		}
+		if n < p.r.BatchEvents {
+			return nil
+		}
+	}
+}
+
+// fetch reads one batch of the cursor into the Arrow builder.
+func (p *pipeline) fetch(ctx context.Context, q string, bb *batchBuilder) (int, error) {
+	rows, err := p.tx.Query(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("fetch events: %w", err)
+	}
+	defer rows.Close()
+	var rw row
+	var score pgtype.Int2
+	dest := []any{&rw.eventID, &rw.tenant, &rw.room, &rw.typ, &rw.occurred,
+		&rw.nullable[0], &rw.nullable[1], &rw.nullable[2], &rw.nullable[3], &rw.nullable[4], &score}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return 0, fmt.Errorf("fetch events: %w", err)
+		}
+		rw.score = int2Ptr(score)
+		bb.append(&rw)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("fetch events: %w", err)
+	}
+	p.res.EventsRead += int64(n)
+	return n, nil
+}
+
+// split cuts a batch, ordered by room, into the events of each room. The
+// last room of a batch may go on in the next one unless this is the last.
+func (p *pipeline) split(rec arrowRecord, last bool) {
+	c := colsOf(rec)
+	n := int(rec.NumRows())
+	for i := 0; i < n; i++ {
+		if len(p.pending) > 0 {
+			head := &p.pending[0]
+			if head.TenantID != c.tenant.Value(i) || head.RoomID != c.room.Value(i) {
+				p.rooms = append(p.rooms, p.pending)
+				p.pending = nil
+			}
+		}
+		var e metrics.Event
+		c.event(i, &e)
+		p.pending = append(p.pending, e)
+	}
+	if last && len(p.pending) > 0 {
+		p.rooms = append(p.rooms, p.pending)
+		p.pending = nil
+	}
+}
+
+// flushRooms completes the rooms split so far with their earlier events,
+// computes their facts and writes them.
+func (p *pipeline) flushRooms(ctx context.Context) error {
+	if len(p.rooms) == 0 {
+		return nil
+	}
+	keys := make([]store.RoomKey, len(p.rooms))
+	for i, evs := range p.rooms {
+		keys[i] = store.RoomKey{TenantID: evs[0].TenantID, RoomID: evs[0].RoomID}
+	}
+	known, err := p.r.Store.KnownRooms(ctx, keys)
+	if err != nil {
+		return err
+	}
+	if len(known) > 0 {
+		if err := p.reread(ctx, keys, known); err != nil {
+			return err
+		}
+	}
+	b := store.FactsBatch{Keys: keys, Rooms: make([]metrics.Room, 0, len(p.rooms))}
+	for _, evs := range p.rooms {
+		room, rej, ok := metrics.ComputeRoom(evs, p.rejects)
+		p.rejects = rej
+		opened := room.OpenedAt
+		if !ok {
+			opened = evs[0].OccurredAt // sorted: the earliest event
+		}
+		for _, j := range rej {
+			b.Rejects = append(b.Rejects, store.RejectRow{
+				RoomKey: store.RoomKey{TenantID: evs[0].TenantID, RoomID: evs[0].RoomID}, OpenedAt: opened, Reject: j})
+		}
+		if ok {
+			b.Rooms = append(b.Rooms, room)
+		}
+	}
+	w, err := p.r.Store.WriteFacts(ctx, &b)
+	if err != nil {
+		return err
+	}
+	p.res.RoomsRecomputed += int64(len(keys))
+	p.res.RoomsChanged += w.RoomsChanged
+	p.res.Rejects += int64(len(b.Rejects))
+	p.rooms = p.rooms[:0]
+	return nil
+}
+
+// reread replaces the events of the known rooms with all of their events:
+// a room touched by a new event is recomputed from everything it has.
+func (p *pipeline) reread(ctx context.Context, keys []store.RoomKey, known map[store.RoomKey]bool) error {
+	var tenants, rooms []string
+	for k := range known {
+		tenants = append(tenants, k.TenantID)
+		rooms = append(rooms, k.RoomID)
+	}
+	rows, err := p.tx.Query(ctx, roomEvents, tenants, rooms)
+	if err != nil {
+		return fmt.Errorf("read room events: %w", err)
+	}
+	all := make(map[store.RoomKey][]metrics.Event, len(known))
+	var (
+		e     metrics.Event
+		score pgtype.Int2
+		txt   [5]pgtype.Text
+	)
+	dest := []any{&e.EventID, &e.TenantID, &e.RoomID, &e.Type, &e.OccurredAt,
+		&txt[0], &txt[1], &txt[2], &txt[3], &txt[4], &score}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return fmt.Errorf("read room events: %w", err)
+		}
+		e.Actor, e.AgentID, e.TeamID, e.Channel, e.Category = txt[0].String, txt[1].String, txt[2].String, txt[3].String, txt[4].String
+		e.Score = score.Int16
+		k := store.RoomKey{TenantID: e.TenantID, RoomID: e.RoomID}
+		all[k] = append(all[k], e)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read room events: %w", err)
+	}
+	for i, k := range keys {
+		if known[k] {
+			p.rooms[i] = all[k]
+		}
+	}
+	return nil
+}

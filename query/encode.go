@@ -1,0 +1,181 @@
+package query
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"sort"
+	"strconv"
+
+	"sqi/metrics"
+)
+
+// WriteJSON writes the JSON body of SPEC §7: keys in a fixed order (group
+// keys, the metrics of SPEC §4 in Catalog order, sqi, grade, components),
+// numbers rounded as SPEC §4 says, null for empty denominators.
+func (r *Result) WriteJSON(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	b := make([]byte, 0, 4096)
+	b = append(b, `{"tenant_id":`...)
+	b = appendString(b, r.Query.Tenant)
+	b = append(b, `,"from":`...)
+	b = appendString(b, r.Query.From.Format(metrics.DateLayout))
+	b = append(b, `,"to":`...)
+	b = appendString(b, r.Query.To.Format(metrics.DateLayout))
+	b = append(b, `,"timezone":`...)
+	b = appendString(b, r.Config.TimeZone)
+	b = append(b, `,"group_by":[`...)
+	for i, k := range r.Query.GroupBy {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+	}
+	b = append(b, `],"rows":[`...)
+	for i := range r.Rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendRowJSON(b, &r.Rows[i])
+		if len(b) > 1<<16 {
+			if _, err := bw.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	b = append(b, "]}\n"...)
+	if _, err := bw.Write(b); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// AppendRowJSON appends one row as a JSON object.
+func AppendRowJSON(b []byte, row *metrics.Row) []byte {
+	b = append(b, '{')
+	for _, k := range row.Keys {
+		b = appendString(b, k.Column)
+		b = append(b, ':')
+		if k.Null {
+			b = append(b, "null"...)
+		} else {
+			b = appendString(b, k.Value)
+		}
+		b = append(b, ',')
+	}
+	for i := range metrics.NumMetrics {
+		b = appendString(b, metrics.Catalog[i].Name)
+		b = append(b, ':')
+		b = appendValue(b, row.Rounded(i))
+		b = append(b, ',')
+	}
+	b = append(b, `"sqi":`...)
+	b = appendValue(b, roundSQI(row.SQI))
+	b = append(b, `,"grade":`...)
+	if row.Grade == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, row.Grade)
+	}
+	b = append(b, `,"components":{`...)
+	for i, c := range row.Components {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, c.Name)
+		b = append(b, ':')
+		b = appendValue(b, roundPoints(c.Points))
+	}
+	return append(b, "}}"...)
+}
+
+func roundSQI(v metrics.Value) metrics.Value {
+	if !v.Null {
+		v.V = metrics.Round(v.V, 1)
+	}
+	return v
+}
+
+func roundPoints(v metrics.Value) metrics.Value {
+	if !v.Null {
+		v.V = metrics.Round(v.V, 2)
+	}
+	return v
+}
+
+func appendValue(b []byte, v metrics.Value) []byte {
+	if v.Null {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, v.V, 'f', -1, 64)
+}
+
+func appendString(b []byte, s string) []byte {
+	enc, _ := json.Marshal(s)
+	return append(b, enc...)
+}
+
+// Header returns the CSV header of r: group key columns, metric names,
+// sqi, grade, then components.<name> for each configured component.
+func (r *Result) Header() []string {
+	h := make([]string, 0, len(r.Query.GroupBy)+metrics.NumMetrics+2+len(r.Config.Components))
+	for _, k := range r.Query.GroupBy {
+		h = append(h, metrics.KeyColumn(k))
+	}
+	for _, d := range metrics.Catalog {
+		h = append(h, d.Name)
+	}
+	h = append(h, "sqi", "grade")
+	for _, n := range componentNames(&r.Config) {
+		h = append(h, "components."+n)
+	}
+	return h
+}
+
+func componentNames(c *metrics.Config) []string {
+	names := make([]string, 0, len(c.Components))
+	for n := range c.Components {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// WriteCSV writes the rows as RFC 4180 CSV with the header of Header;
+// null is an empty cell.
+func (r *Result) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(r.Header()); err != nil {
+		return err
+	}
+	rec := make([]string, 0, len(r.Header()))
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		rec = rec[:0]
+		for _, k := range row.Keys {
+			rec = append(rec, k.Value)
+		}
+		for m := range metrics.NumMetrics {
+			rec = append(rec, cell(row.Rounded(m)))
+		}
+		rec = append(rec, cell(roundSQI(row.SQI)), row.Grade)
+		for _, c := range row.Components {
+			rec = append(rec, cell(roundPoints(c.Points)))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func cell(v metrics.Value) string {
+	if v.Null {
+		return ""
+	}
+	return strconv.FormatFloat(v.V, 'f', -1, 64)
+}

@@ -1,0 +1,114 @@
+// Package query is the read side shared by `sqi stats`, the HTTP API and
+// the reports: it checks a query, reads the room facts through the store,
+// groups them with metrics.Aggregator and encodes the rows (SPEC §4, §7).
+// The API's /sqi body and `sqi stats` are the same bytes because both
+// call Stats and WriteJSON. It must not import gin, excelize or etl/.
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"sqi/metrics"
+	"sqi/store"
+)
+
+// MaxDays is the longest range a query may cover.
+const MaxDays = 400
+
+// Params is a query as a user gives it: strings, checked by Parse.
+type Params struct {
+	Tenant  string
+	From    string
+	To      string
+	GroupBy string // comma list
+}
+
+// Query is a checked query.
+type Query struct {
+	Tenant   string
+	From, To time.Time // local dates (midnight UTC values)
+	GroupBy  []string
+}
+
+// ParamError is bad input: Param names the parameter, Detail says what
+// to change.
+type ParamError struct {
+	Param  string
+	Detail string
+}
+
+func (e *ParamError) Error() string { return e.Param + ": " + e.Detail }
+
+// Parse checks p.
+func Parse(p Params) (Query, error) {
+	var q Query
+	if !metrics.ValidTenantID(p.Tenant) {
+		return q, &ParamError{"tenant", fmt.Sprintf("%q is not a tenant id: use letters, digits, '.', '_' or '-'", p.Tenant)}
+	}
+	q.Tenant = p.Tenant
+	var err error
+	if q.From, err = metrics.ParseDate(p.From); err != nil {
+		return q, &ParamError{"from", err.Error()}
+	}
+	if q.To, err = metrics.ParseDate(p.To); err != nil {
+		return q, &ParamError{"to", err.Error()}
+	}
+	if q.To.Before(q.From) {
+		return q, &ParamError{"to", fmt.Sprintf("to %s is before from %s: give from <= to", p.To, p.From)}
+	}
+	if days := int(q.To.Sub(q.From).Hours()/24) + 1; days > MaxDays {
+		return q, &ParamError{"to", fmt.Sprintf("the range covers %d days: ask for at most %d", days, MaxDays)}
+	}
+	var keys []string
+	if strings.TrimSpace(p.GroupBy) != "" {
+		keys = strings.Split(p.GroupBy, ",")
+	}
+	if q.GroupBy, err = metrics.ParseGroupBy(keys); err != nil {
+		return q, &ParamError{"group_by", err.Error()}
+	}
+	if q.GroupBy == nil {
+		q.GroupBy = []string{}
+	}
+	return q, nil
+}
+
+// Result is the answer to a stats query (SPEC §7).
+type Result struct {
+	Query  Query
+	Config metrics.Config
+	Rows   []metrics.Row
+}
+
+// ErrUnknownTenant is returned for a tenant that has neither a
+// configuration nor events.
+var ErrUnknownTenant = errors.New("unknown tenant")
+
+// Stats computes the rows of q from the room facts.
+func Stats(ctx context.Context, db *store.DB, q Query) (*Result, error) {
+	t, err := db.Tenant(ctx, q.Tenant)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w %q", ErrUnknownTenant, q.Tenant)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return StatsWith(ctx, db, &t.Config, q)
+}
+
+// StatsWith computes the rows of q with the given tenant configuration.
+func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) (*Result, error) {
+	agg := metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy)
+	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
+	err := db.Rooms(ctx, q.Tenant, start, end, func(r *metrics.Room) error {
+		agg.Add(r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Query: q, Config: *cfg, Rows: agg.Rows()}, nil
+}

@@ -18,10 +18,11 @@ func int2Ptr(s pgtype.Int2) *int16 {
 // The SQL that reads the source feed. See docs/etl.md.
 const (
 	// oldestTransaction: the server's clock now, the start of the oldest
-	// open transaction, and whether this role may see other sessions'
-	// transactions at all.
+	// transaction open in this database (writers of chat_events connect to
+	// it), and whether this role may see other sessions' transactions.
 	oldestTransaction = `SELECT clock_timestamp(),
-  (SELECT min(xact_start) FROM pg_stat_activity WHERE xact_start IS NOT NULL),
+  (SELECT min(xact_start) FROM pg_stat_activity
+   WHERE xact_start IS NOT NULL AND datname = current_database()),
   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
     OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')`
 

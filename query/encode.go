@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"sort"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 
 	"sqi/metrics"
 )
@@ -178,4 +181,48 @@ func cell(v metrics.Value) string {
 		return ""
 	}
 	return strconv.FormatFloat(v.V, 'f', -1, 64)
+}
+
+// tableColumns are the metrics `sqi stats --format table` shows: a
+// terminal-width summary for people; json and csv carry every metric.
+var tableColumns = []string{"rooms", "offered", "service_level_pct", "abandon_rate_pct", "wait_avg_s", "wait_p90_s", "reply_avg_s", "score_avg", "csat_pct"}
+
+// WriteTable writes an aligned text table of the main metrics, the SQI
+// and the grade, one line per row; null is "-".
+func (r *Result) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	var head []string
+	for _, k := range r.Query.GroupBy {
+		head = append(head, metrics.KeyColumn(k))
+	}
+	head = append(head, tableColumns...)
+	head = append(head, "sqi", "grade")
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		var cells []string
+		for _, k := range row.Keys {
+			if k.Null {
+				cells = append(cells, "-")
+			} else {
+				cells = append(cells, k.Value)
+			}
+		}
+		for _, name := range tableColumns {
+			m, _ := metrics.MetricIndex(name)
+			c := cell(row.Rounded(m))
+			if c == "" {
+				c = "-"
+			}
+			cells = append(cells, c)
+		}
+		s := cell(roundSQI(row.SQI))
+		g := row.Grade
+		if s == "" {
+			s, g = "-", "-"
+		}
+		cells = append(cells, s, g)
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	return tw.Flush()
 }

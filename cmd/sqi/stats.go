@@ -21,12 +21,12 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.From, "from", "", "first local date, YYYY-MM-DD")
 	fs.StringVar(&p.To, "to", "", "last local date, YYYY-MM-DD (inclusive)")
 	fs.StringVar(&p.GroupBy, "group-by", "", "comma list of hour, day, week, month, agent, team, channel, category")
-	format := fs.String("format", "json", "json or csv")
+	format := fs.String("format", "json", "json, csv, or table (for people: the main metrics only)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *format != "json" && *format != "csv" {
-		return usagef("--format %q: use json or csv", *format)
+	if *format != "json" && *format != "csv" && *format != "table" {
+		return usagef("--format %q: use json, csv or table", *format)
 	}
 	q, err := query.Parse(p)
 	if err != nil {
@@ -51,8 +51,11 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "csv" {
+	switch *format {
+	case "csv":
 		return res.WriteCSV(e.stdout)
+	case "table":
+		return res.WriteTable(e.stdout)
 	}
 	return res.WriteJSON(e.stdout)
 }

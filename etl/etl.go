@@ -48,6 +48,7 @@ type Result struct {
 	RoomsRecomputed int64   `json:"rooms_recomputed"`
 	RoomsChanged    int64   `json:"rooms_changed"`
 	Rejects         int64   `json:"rejects"`
+	BlocksRebuilt   int     `json:"blocks_rebuilt"`
 	Seconds         float64 `json:"seconds"`
 }
 
@@ -94,6 +95,9 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	}
 	next, res, err := r.extract(ctx, prev)
 	if err != nil {
+		return res, err
+	}
+	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx); err != nil {
 		return res, err
 	}
 	finished := r.Now()

@@ -103,7 +103,7 @@ func Stats(ctx context.Context, db *store.DB, q Query) (*Result, error) {
 func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) (*Result, error) {
 	agg := metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy)
 	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
-	err := db.Rooms(ctx, q.Tenant, start, end, func(r *metrics.Room) error {
+	err := db.BlockRooms(ctx, q.Tenant, start, end, func(r *metrics.Room) error {
 		agg.Add(r)
 		return nil
 	})

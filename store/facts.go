@@ -96,6 +96,14 @@ WHERE f.tenant_id = k.tenant_id AND f.room_id = k.room_id
   AND NOT EXISTS (SELECT 1 FROM stage_room_facts s WHERE s.tenant_id = k.tenant_id AND s.room_id = k.room_id)`
 	deleteRejects = `DELETE FROM rejects r USING stage_room_keys k
 WHERE r.tenant_id = k.tenant_id AND r.room_id = k.room_id`
+	// markDirty marks the blocks of the batch's rooms, at their old and
+	// their new opened_at (a late room_opened can move a room).
+	markDirty = `INSERT INTO blocks_dirty (tenant_id, day)
+SELECT tenant_id, (opened_at AT TIME ZONE 'UTC')::date FROM stage_room_facts
+UNION
+SELECT f.tenant_id, (f.opened_at AT TIME ZONE 'UTC')::date
+FROM room_facts f JOIN stage_room_keys k ON f.tenant_id = k.tenant_id AND f.room_id = k.room_id
+ON CONFLICT DO NOTHING`
 	insertTenants = `INSERT INTO tenants (tenant_id)
 SELECT DISTINCT tenant_id FROM stage_room_keys ON CONFLICT DO NOTHING`
 )
@@ -119,6 +127,9 @@ func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, erro
 				return roomValues(&b.Rooms[i]), nil
 			})); err != nil {
 			return fmt.Errorf("copy room facts: %w", err)
+		}
+		if _, err := tx.Exec(ctx, markDirty); err != nil {
+			return fmt.Errorf("mark blocks dirty: %w", err)
 		}
 		tag, err := tx.Exec(ctx, upsertFacts)
 		if err != nil {

@@ -16,10 +16,18 @@ import (
 // opened_at order. The room passed to fn is reused: fn must copy what it
 // keeps.
 func (db *DB) Rooms(ctx context.Context, tenantID string, start, end time.Time, fn func(*metrics.Room) error) error {
+	return roomRows(ctx, db.Pool, tenantID, start, end, fn)
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func roomRows(ctx context.Context, db querier, tenantID string, start, end time.Time, fn func(*metrics.Room) error) error {
 	const q = `SELECT ` + roomColumns + ` FROM room_facts
 WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3
 ORDER BY opened_at, room_id`
-	rows, err := db.Pool.Query(ctx, q, tenantID, start, end)
+	rows, err := db.Query(ctx, q, tenantID, start, end)
 	if err != nil {
 		return fmt.Errorf("read room facts: %w", err)
 	}

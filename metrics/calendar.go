@@ -22,9 +22,23 @@ func ParseDate(s string) (time.Time, error) {
 // from..to (inclusive) in loc: local midnight of from to local midnight of
 // the day after to. A day has 23, 24 or 25 hours.
 func DayBounds(from, to time.Time, loc *time.Location) (start, end time.Time) {
-	start = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
-	end = time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc)
+	start = dayStart(from.Year(), from.Month(), from.Day(), loc)
+	end = dayStart(to.Year(), to.Month(), to.Day()+1, loc)
 	return start, end
+}
+
+// dayStart is the first instant of the local date y-m-d (d may be out of
+// range, as in time.Date): its midnight or, where the clocks spring
+// forward at midnight (America/Santiago, America/Havana) so that the day
+// has no 00:00, the transition; time.Date answers 23:00 of the day before.
+func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if civilOf(t, loc).day < daysSinceEpoch(y, m, d) {
+		if _, next := t.ZoneBounds(); !next.IsZero() {
+			t = next
+		}
+	}
+	return t
 }
 
 // civil is a local calendar position of an instant: days since 1970-01-01

@@ -71,9 +71,12 @@ func DefaultConfig(tenantID string) Config {
 	return c
 }
 
-// Location is the tenant's time zone; Validate must have succeeded.
+// Location is the tenant's time zone; Validate must have succeeded (UTC
+// for a zone it would reject). It follows TimeZone even when TimeZone was
+// changed after DefaultConfig or Validate (e.g. by json.Unmarshal into a
+// DefaultConfig), so rooms are never grouped in a stale zone.
 func (c *Config) Location() *time.Location {
-	if c.loc == nil {
+	if c.loc == nil || c.loc.String() != c.TimeZone {
 		loc, err := time.LoadLocation(c.TimeZone)
 		if err != nil {
 			return time.UTC

@@ -121,8 +121,9 @@ func Check(e *Event) (reason, detail string) {
 }
 
 // ComputeRoom computes the facts of one room from all of its events (SPEC
-// §3), in any order; evs is sorted in place. It returns ok false when no
-// event of the room can be used: such a room has rejects but no facts.
+// §3), in any order; evs is sorted in place and otherwise left as it is.
+// It returns ok false when no event of the room can be used: such a room
+// has rejects but no facts.
 func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok bool) {
 	SortEvents(evs)
 	rej = rejects[:0]
@@ -138,12 +139,13 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 		opened        bool
 		firstAssigned time.Time
 		usable        int
+		skip          = make([]bool, len(evs)) // rejected: left out below
 	)
 	for i := range evs {
 		e := &evs[i]
 		if reason, detail := Check(e); reason != "" {
 			rej = append(rej, Reject{EventID: e.EventID, Reason: reason, Detail: detail})
-			e.Type = "" // left out below
+			skip[i] = true
 			continue
 		}
 		usable++
@@ -190,7 +192,7 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 	}
 	if r.Queued() {
 		for i := range evs {
-			if e := &evs[i]; e.Type == AgentAssigned && !e.OccurredAt.Before(r.QueuedAt) {
+			if e := &evs[i]; !skip[i] && e.Type == AgentAssigned && !e.OccurredAt.Before(r.QueuedAt) {
 				r.AssignedAt = e.OccurredAt
 				break
 			}
@@ -220,6 +222,9 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 	)
 	for i := range evs {
 		e := &evs[i]
+		if skip[i] {
+			continue
+		}
 		switch e.Type {
 		case WrapupDone:
 			if r.Closed() && math.IsNaN(r.Wrapup) && !e.OccurredAt.Before(r.ClosedAt) {

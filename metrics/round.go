@@ -16,7 +16,7 @@ func Round(v float64, places int) float64 {
 	}
 	// 15 significant digits: d.dddddddddddddde±XX
 	s := strconv.FormatFloat(math.Abs(v), 'e', 14, 64)
-	exp, _ := strconv.Atoi(s[18:])
+	exp, _ := strconv.Atoi(s[17:])     // signed: "-03" for 0.00123
 	digits := []byte(s[0:1] + s[2:16]) // 15 digits, value = 0.digits × 10^(exp+1)
 	keep := exp + 1 + places           // digits before the rounding point
 	var out float64
@@ -36,6 +36,9 @@ func Round(v float64, places int) float64 {
 		out = n / math.Pow10(places)
 		// n / 10^places is exact enough: n has at most 15 digits.
 		out, _ = strconv.ParseFloat(strconv.FormatFloat(out, 'f', places, 64), 64)
+	}
+	if out == 0 {
+		return 0 // numeric has no negative zero: round(-0.004, 2) is 0.00
 	}
 	return math.Copysign(out, v)
 }

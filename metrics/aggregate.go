@@ -57,12 +57,12 @@ type acc struct {
 	answeredInSL, dropped, answeredClosed, transfers            int
 	surveys, satisfied, scoreSum                                int
 
-	waits                    []float64
+	waits                    values
 	waitSum, waitMax         float64
 	firstResp, assignedResp  sum
 	handle, wrapup, custResp sum
 
-	replies                []float64
+	replies                values
 	replySum               float64
 	replyTurns, unanswered int
 }
@@ -179,9 +179,9 @@ func (a *Aggregator) Add(r *Room) {
 		g.queued++
 		if r.Answered() {
 			g.answered++
-			g.waits = append(g.waits, r.Wait)
+			g.waits.add(r.Wait)
 			g.waitSum += r.Wait
-			if r.Wait > g.waitMax || len(g.waits) == 1 {
+			if r.Wait > g.waitMax || g.waits.n == 1 {
 				g.waitMax = r.Wait
 			}
 			if r.Wait <= a.cfg.SLThresholdS {
@@ -222,7 +222,7 @@ func (a *Aggregator) Add(r *Room) {
 		}
 		tg.replyTurns++
 		if t.Answered() {
-			tg.replies = append(tg.replies, t.Seconds)
+			tg.replies.add(t.Seconds)
 			tg.replySum += t.Seconds
 		} else {
 			tg.unanswered++
@@ -237,6 +237,46 @@ func (a *Aggregator) Add(r *Room) {
 		}
 		tg.custResp.add(t.Seconds)
 	}
+}
+
+// Merge adds every group of b into a, which must have been made with the
+// same arguments; b must not be used afterwards. Rooms can so be added by
+// several goroutines, each to its own aggregator; merging them in a fixed
+// order keeps every sum, and so every number, the same from run to run.
+func (a *Aggregator) Merge(b *Aggregator) {
+	for k, g := range b.groups {
+		a.group(k).merge(g)
+	}
+}
+
+func (t *acc) merge(g *acc) {
+	t.rooms += g.rooms
+	t.botOnly += g.botOnly
+	t.queued += g.queued
+	t.answered += g.answered
+	t.abandoned += g.abandoned
+	t.shortAbandoned += g.shortAbandoned
+	t.answeredInSL += g.answeredInSL
+	t.dropped += g.dropped
+	t.answeredClosed += g.answeredClosed
+	t.transfers += g.transfers
+	t.surveys += g.surveys
+	t.satisfied += g.satisfied
+	t.scoreSum += g.scoreSum
+	if g.waits.n > 0 && (t.waits.n == 0 || g.waitMax > t.waitMax) {
+		t.waitMax = g.waitMax
+	}
+	t.waits.merge(&g.waits)
+	t.waitSum += g.waitSum
+	for _, p := range [][2]*sum{{&t.firstResp, &g.firstResp}, {&t.assignedResp, &g.assignedResp},
+		{&t.handle, &g.handle}, {&t.wrapup, &g.wrapup}, {&t.custResp, &g.custResp}} {
+		p[0].total += p[1].total
+		p[0].n += p[1].n
+	}
+	t.replies.merge(&g.replies)
+	t.replySum += g.replySum
+	t.replyTurns += g.replyTurns
+	t.unanswered += g.unanswered
 }
 
 // Value is a metric value; Null when its denominator is empty.
@@ -367,10 +407,10 @@ func (a *Aggregator) row(g *acc) Row {
 	count(MAnsweredInSL, g.answeredInSL)
 	v[MServiceLevelPct] = ratio(g.answeredInSL, offered)
 	v[MAbandonRatePct] = ratio(g.abandoned, offered)
-	if n := len(g.waits); n > 0 {
+	if n := g.waits.n; n > 0 {
 		v[MWaitAvg] = val(g.waitSum / float64(n))
-		v[MWaitP50] = val(PercentileCont(g.waits, 0.5))
-		v[MWaitP90] = val(PercentileCont(g.waits, 0.9))
+		v[MWaitP50] = val(g.waits.percentile(0.5))
+		v[MWaitP90] = val(g.waits.percentile(0.9))
 		v[MWaitMax] = val(g.waitMax)
 	} else {
 		v[MWaitAvg], v[MWaitP50], v[MWaitP90], v[MWaitMax] = val(null), val(null), val(null), val(null)
@@ -379,9 +419,9 @@ func (a *Aggregator) row(g *acc) Row {
 	v[MAssignedResponseAvg] = val(g.assignedResp.mean())
 	count(MDropped, g.dropped)
 	v[MDropRatePct] = ratio(g.dropped, g.answeredClosed)
-	if n := len(g.replies); n > 0 {
+	if n := g.replies.n; n > 0 {
 		v[MReplyAvg] = val(g.replySum / float64(n))
-		v[MReplyP90] = val(PercentileCont(g.replies, 0.9))
+		v[MReplyP90] = val(g.replies.percentile(0.9))
 	} else {
 		v[MReplyAvg], v[MReplyP90] = val(null), val(null)
 	}

@@ -1,7 +1,7 @@
 -- +goose Up
 
 -- Roll-ups of room facts for fast queries: per tenant and UTC date of
--- opened_at, the facts of those rooms as compressed Arrow IPC streams
+-- opened_at, the facts of those rooms as LZ4-compressed Arrow IPC streams
 -- (store/blocks.go). A month of 50,000 rooms a day is read from 30 rows
 -- instead of 1.5 million. UTC dates, not local ones, so a change of the
 -- tenant's time zone needs no rebuild: a query reads the UTC dates that
@@ -15,7 +15,7 @@ CREATE TABLE room_blocks (
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, day)
 );
--- Already compressed (zstd): spare PostgreSQL's own compression.
+-- Already compressed (LZ4): spare PostgreSQL's own compression.
 ALTER TABLE room_blocks ALTER COLUMN rooms_ipc SET STORAGE EXTERNAL;
 ALTER TABLE room_blocks ALTER COLUMN turns_ipc SET STORAGE EXTERNAL;
 

@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"sqi/metrics"
@@ -100,15 +102,82 @@ func Stats(ctx context.Context, db *store.DB, q Query) (*Result, error) {
 }
 
 // StatsWith computes the rows of q with the given tenant configuration.
+// Blocks are decoded by parallel workers, each into an aggregator of its
+// own, merged in block order: the same query always gives the same bytes.
 func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) (*Result, error) {
-	agg := metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy)
 	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
-	err := db.BlockRooms(ctx, q.Tenant, start, end, func(r *metrics.Room) error {
-		agg.Add(r)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	newAgg := func() *metrics.Aggregator { return metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy) }
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type job struct {
+		i int
+		b store.Block
 	}
-	return &Result{Query: q, Config: *cfg, Rows: agg.Rows()}, nil
+	type part struct {
+		i   int
+		agg *metrics.Aggregator
+		err error
+	}
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	jobs := make(chan job, workers)
+	parts := make(chan part, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				a := newAgg()
+				err := j.b.Rooms(start, end, func(r *metrics.Room) error {
+					a.Add(r)
+					return nil
+				})
+				parts <- part{j.i, a, err}
+			}
+		}()
+	}
+	var readErr error
+	go func() {
+		n := 0
+		readErr = db.Blocks(ctx, q.Tenant, start, end, func(b store.Block) error {
+			select {
+			case jobs <- job{n, b}:
+				n++
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		close(jobs)
+		wg.Wait()
+		close(parts)
+	}()
+
+	total := newAgg()
+	pending := make(map[int]*metrics.Aggregator)
+	next := 0
+	var firstErr error
+	for p := range parts {
+		if p.err != nil {
+			if firstErr == nil {
+				firstErr = p.err
+				cancel()
+			}
+			continue
+		}
+		pending[p.i] = p.agg
+		for a, ok := pending[next]; ok; a, ok = pending[next] {
+			total.Merge(a)
+			delete(pending, next)
+			next++
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if readErr != nil {
+		return nil, readErr
+	}
+	return &Result{Query: q, Config: *cfg, Rows: total.Rows()}, nil
 }

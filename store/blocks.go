@@ -42,12 +42,13 @@ var (
 		{Name: "transfers", Type: arrow.PrimitiveTypes.Int32},
 		{Name: "score", Type: arrow.PrimitiveTypes.Int16, Nullable: true},
 		{Name: "invalid_reason", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "room_id", Type: arrow.BinaryTypes.String},
 	}, nil)
 
 	blockTurnSchema = arrow.NewSchema([]arrow.Field{
 		{Name: "room", Type: arrow.PrimitiveTypes.Int32},
 		{Name: "customer", Type: arrow.FixedWidthTypes.Boolean}, // a customer reply turn
+		// null when the turn's agent is the room's (almost always): a turn
+		// whose agent is "" belongs to a room whose agent is "" too.
 		{Name: "agent_id", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	}, nil)
@@ -118,13 +119,16 @@ func (b *blockBuilder) add(r *metrics.Room) {
 		f[15].(*array.Int16Builder).Append(r.Score)
 	}
 	appendStr(f[16], r.InvalidReason)
-	f[17].(*array.StringBuilder).Append(r.RoomID)
 	t := b.turns.Fields()
 	for k, turns := range [][]metrics.Turn{r.Replies, r.CustomerReplies} {
 		for _, turn := range turns {
 			t[0].(*array.Int32Builder).Append(b.n)
 			t[1].(*array.BooleanBuilder).Append(k == 1)
-			appendStr(t[2], turn.Agent)
+			if turn.Agent == r.Agent {
+				t[2].AppendNull()
+			} else {
+				appendStr(t[2], turn.Agent)
+			}
 			appendF(t[3], turn.Seconds)
 		}
 	}
@@ -137,7 +141,7 @@ func (b *blockBuilder) encode() (rooms, turns []byte, err error) {
 		rec := rb.NewRecordBatch()
 		defer rec.Release()
 		var buf bytes.Buffer
-		w := ipc.NewWriter(&buf, ipc.WithSchema(schema), ipc.WithZstd())
+		w := ipc.NewWriter(&buf, ipc.WithSchema(schema), ipc.WithLZ4())
 		if err := w.Write(rec); err != nil {
 			return nil, err
 		}
@@ -223,10 +227,24 @@ ON CONFLICT (tenant_id, day) DO UPDATE SET rooms = $3, rooms_ipc = $4, turns_ipc
 	})
 }
 
-// BlockRooms calls fn with each room of tenantID opened in [start, end),
-// read from the blocks. The room passed to fn is reused. Rooms come in
-// opened_at order.
-func (db *DB) BlockRooms(ctx context.Context, tenantID string, start, end time.Time, fn func(*metrics.Room) error) error {
+// Block is one stored block: the compressed facts of one tenant's rooms
+// opened on one UTC date.
+type Block struct {
+	roomsIPC, turnsIPC []byte
+}
+
+// Rooms decodes the block and calls fn with each of its rooms opened in
+// [start, end), in opened_at order. The room passed to fn is reused and
+// carries facts only: no tenant or room id (the room export reads
+// room_facts). Rooms may run concurrently on different blocks.
+func (b Block) Rooms(start, end time.Time, fn func(*metrics.Room) error) error {
+	var r metrics.Room
+	return decodeBlock(b.roomsIPC, b.turnsIPC, start, end, &r, fn)
+}
+
+// Blocks calls fn with each block of tenantID that may hold rooms opened
+// in [start, end), in date order.
+func (db *DB) Blocks(ctx context.Context, tenantID string, start, end time.Time, fn func(Block) error) error {
 	const q = `SELECT rooms_ipc, turns_ipc FROM room_blocks
 WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`
 	first := start.UTC().Truncate(24 * time.Hour)
@@ -236,13 +254,12 @@ WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`
 		return fmt.Errorf("read blocks: %w", err)
 	}
 	defer rows.Close()
-	var roomsIPC, turnsIPC []byte
-	var r metrics.Room
 	for rows.Next() {
-		if err := rows.Scan(&roomsIPC, &turnsIPC); err != nil {
+		var b Block
+		if err := rows.Scan(&b.roomsIPC, &b.turnsIPC); err != nil {
 			return fmt.Errorf("read blocks: %w", err)
 		}
-		if err := decodeBlock(roomsIPC, turnsIPC, start, end, &r, fn); err != nil {
+		if err := fn(b); err != nil {
 			return err
 		}
 	}
@@ -317,8 +334,15 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 	opened := rooms.Column(0).(*array.Timestamp)
 	for row := 0; row < int(rooms.NumRows()); row++ {
 		r.Replies, r.CustomerReplies = r.Replies[:0], r.CustomerReplies[:0]
+		if us := int64(opened.Value(row)); us < lo || us >= hi {
+			for ti < nt && int(tRoom.Value(ti)) == row {
+				ti++
+			}
+			continue
+		}
+		r.Agent = str(4, row)
 		for ; ti < nt && int(tRoom.Value(ti)) == row; ti++ {
-			t := metrics.Turn{Seconds: math.NaN()}
+			t := metrics.Turn{Agent: r.Agent, Seconds: math.NaN()}
 			if tAgent.IsValid(ti) {
 				t.Agent = tAgent.Value(ti)
 			}
@@ -331,12 +355,9 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 				r.Replies = append(r.Replies, t)
 			}
 		}
-		if us := int64(opened.Value(row)); us < lo || us >= hi {
-			continue
-		}
 		r.OpenedAt = ts(0, row)
 		r.QueuedAt, r.AssignedAt, r.ClosedAt = ts(1, row), ts(2, row), ts(3, row)
-		r.Agent, r.Team, r.Channel, r.Category = str(4, row), str(5, row), str(6, row), str(7, row)
+		r.Team, r.Channel, r.Category = str(5, row), str(6, row), str(7, row)
 		r.Wait, r.FirstResponse, r.AssignedResponse = flt(8, row), flt(9, row), flt(10, row)
 		r.Handle, r.Wrapup = flt(11, row), flt(12, row)
 		r.Dropped = dropped.Value(row)
@@ -346,7 +367,6 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 			r.Score = score.Value(row)
 		}
 		r.InvalidReason = str(16, row)
-		r.RoomID = str(17, row)
 		if err := fn(r); err != nil {
 			return err
 		}

@@ -40,6 +40,9 @@ type Runner struct {
 
 	Log *slog.Logger
 	Now func() time.Time
+	// Observe, when set, is called after every run with its result or
+	// error (Prometheus metrics in `sqi serve`).
+	Observe func(Result, error)
 }
 
 // Result is what one run did.
@@ -74,6 +77,14 @@ const lockKey = `SELECT pg_try_advisory_lock(hashtext('sqi.etl'))`
 // RunOnce processes every pending event, then returns.
 func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	r.defaults()
+	res, err := r.runOnce(ctx)
+	if r.Observe != nil {
+		r.Observe(res, err)
+	}
+	return res, err
+}
+
+func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	started := r.Now()
 	lock, err := r.Store.Pool.Acquire(ctx)
 	if err != nil {

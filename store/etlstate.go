@@ -64,3 +64,18 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 		return nil
 	})
 }
+
+// LastETLRun returns the most recent recorded run; Found is false before
+// the first one.
+func (db *DB) LastETLRun(ctx context.Context) (run ETLRun, found bool, err error) {
+	const q = `SELECT started_at, finished_at, events_read, rooms_recomputed, rejects
+FROM etl_runs ORDER BY id DESC LIMIT 1`
+	err = db.Pool.QueryRow(ctx, q).Scan(&run.StartedAt, &run.FinishedAt, &run.EventsRead, &run.RoomsRecomputed, &run.Rejects)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ETLRun{}, false, nil
+	}
+	if err != nil {
+		return ETLRun{}, false, fmt.Errorf("last etl run: %w", err)
+	}
+	return run, true, nil
+}

@@ -1,0 +1,150 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"sqi/metrics"
+	"sqi/store"
+)
+
+// Principal is who a request acts as: an API key and what it may see.
+type Principal struct {
+	KeyID    string
+	Role     string
+	TenantID string // a reader's tenant; "" for an admin
+}
+
+// Sees reports whether p may see tenantID's data.
+func (p Principal) Sees(tenantID string) bool {
+	return p.Role == RoleAdmin || (p.Role == RoleReader && p.TenantID == tenantID)
+}
+
+const (
+	ctxPrincipal = "sqi.principal"
+	ctxTenant    = "sqi.tenant"
+)
+
+func principalOf(c *gin.Context) (Principal, bool) {
+	v, ok := c.Get(ctxPrincipal)
+	if !ok {
+		return Principal{}, false
+	}
+	p, ok := v.(Principal)
+	return p, ok
+}
+
+var (
+	errNoKey = &Error{Status: http.StatusUnauthorized, Type: "unauthorized",
+		Detail: "send an API key in the header Authorization: Bearer <key> (an operator creates one with sqi apikey create)"}
+	errBadKey = &Error{Status: http.StatusUnauthorized, Type: "unauthorized",
+		Detail: "the API key in Authorization is not valid: it is malformed, unknown or revoked; ask an operator for a key"}
+)
+
+// dummyHash is compared against when the key id is unknown, so that an
+// unknown id costs the same as a wrong secret.
+var dummyHash = make([]byte, 32)
+
+// authenticate checks the bearer key: 401 without one or with a bad one.
+func (s *Server) authenticate(c *gin.Context) {
+	scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if scheme == "" && token == "" {
+		s.problem(c, errNoKey)
+		return
+	}
+	if !strings.EqualFold(scheme, "Bearer") {
+		s.problem(c, errBadKey)
+		return
+	}
+	id, secret, ok := parseKey(token)
+	if !ok {
+		s.problem(c, errBadKey)
+		return
+	}
+	k, err := s.store.APIKey(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		secretMatches(secret, dummyHash)
+		s.problem(c, errBadKey)
+		return
+	}
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	if !secretMatches(secret, k.SecretSHA256) || !k.RevokedAt.IsZero() || (k.Role != RoleReader && k.Role != RoleAdmin) {
+		s.problem(c, errBadKey)
+		return
+	}
+	c.Set(ctxPrincipal, Principal{KeyID: k.ID, Role: k.Role, TenantID: k.TenantID})
+	c.Next()
+}
+
+// notFoundTenant is the answer for a tenant the key may not see and for
+// one that does not exist: the same, so that a key cannot learn which
+// other tenants exist.
+func notFoundTenant(id string) *Error {
+	return &Error{Status: http.StatusNotFound, Type: "not-found", Param: "tenant",
+		Detail: "no tenant " + quote(id) + " for this API key: GET /v1/tenants lists the tenants it sees"}
+}
+
+// quote quotes a caller's string for a problem detail, cut to 80 bytes.
+func quote(s string) string {
+	if len(s) > 80 {
+		s = strings.ToValidUTF8(s[:80], "") + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// tenantAccess lets a request through only to a tenant that exists and
+// that the key sees, and puts the tenant in the context; every other
+// tenant is 404, whatever the route, format or parameters.
+func (s *Server) tenantAccess(c *gin.Context) { s.access(c, false) }
+
+// tenantAccessOrNew is tenantAccess for PUT config, where an admin may
+// create a tenant.
+func (s *Server) tenantAccessOrNew(c *gin.Context) { s.access(c, true) }
+
+func (s *Server) access(c *gin.Context, mayCreate bool) {
+	id := c.Param("tenant")
+	p, _ := principalOf(c)
+	if !p.Sees(id) || !metrics.ValidTenantID(id) {
+		s.problem(c, notFoundTenant(id))
+		return
+	}
+	t, err := s.store.Tenant(c.Request.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && mayCreate && p.Role == RoleAdmin:
+		c.Set(ctxTenant, (*store.Tenant)(nil))
+	case errors.Is(err, store.ErrNotFound):
+		s.problem(c, notFoundTenant(id))
+		return
+	case err != nil:
+		s.problem(c, err)
+		return
+	default:
+		c.Set(ctxTenant, &t)
+	}
+	c.Next()
+}
+
+// tenantOf is the tenant that tenantAccess found; nil only for a tenant
+// an admin is creating.
+func tenantOf(c *gin.Context) *store.Tenant {
+	t, _ := c.MustGet(ctxTenant).(*store.Tenant)
+	return t
+}
+
+// requireAdmin answers 403 to a reader key.
+func (s *Server) requireAdmin(c *gin.Context) {
+	if p, _ := principalOf(c); p.Role != RoleAdmin {
+		s.problem(c, &Error{Status: http.StatusForbidden, Type: "forbidden",
+			Detail: "this needs an admin API key; a reader key may only read its tenant"})
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sqi/etl"
+)
+
+// serverMetrics are the Prometheus metrics of GET /metrics, in a registry
+// of the server's own (several servers in one test process do not clash).
+type serverMetrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	etlRuns  *prometheus.CounterVec
+	etlSecs  prometheus.Histogram
+	etlCount *prometheus.CounterVec
+	handler  http.Handler
+}
+
+func newServerMetrics(s *Server) *serverMetrics {
+	m := &serverMetrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sqi_http_requests_total",
+			Help: "HTTP requests by method, route template and status code.",
+		}, []string{"method", "route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sqi_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request (streaming included), by method and route template.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+		}, []string{"method", "route"}),
+		etlRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sqi_etl_runs_total",
+			Help: "ETL runs by result: ok, error, or busy (another run held the lock).",
+		}, []string{"result"}),
+		etlSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sqi_etl_run_duration_seconds",
+			Help:    "Duration of successful ETL runs.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
+		}),
+		etlCount: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sqi_etl_total",
+			Help: "What successful ETL runs did: events read, rooms recomputed, rooms changed, rejects, blocks rebuilt.",
+		}, []string{"what"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.etlRuns, m.etlSecs, m.etlCount,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&etlLagCollector{s: s}, &poolCollector{s: s})
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	return m
+}
+
+func (m *serverMetrics) observeRequest(c *gin.Context, status int, d time.Duration) {
+	route := routeLabel(c)
+	m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(c.Request.Method, route).Observe(d.Seconds())
+}
+
+// ObserveETL records an ETL run; `sqi serve` sets it as etl.Runner.Observe.
+func (s *Server) ObserveETL(res etl.Result, err error) {
+	m := s.metrics
+	switch {
+	case errors.Is(err, etl.ErrBusy):
+		m.etlRuns.WithLabelValues("busy").Inc()
+	case err != nil:
+		m.etlRuns.WithLabelValues("error").Inc()
+	default:
+		m.etlRuns.WithLabelValues("ok").Inc()
+		m.etlSecs.Observe(res.Seconds)
+		m.etlCount.WithLabelValues("events_read").Add(float64(res.EventsRead))
+		m.etlCount.WithLabelValues("rooms_recomputed").Add(float64(res.RoomsRecomputed))
+		m.etlCount.WithLabelValues("rooms_changed").Add(float64(res.RoomsChanged))
+		m.etlCount.WithLabelValues("rejects").Add(float64(res.Rejects))
+		m.etlCount.WithLabelValues("blocks_rebuilt").Add(float64(res.BlocksRebuilt))
+	}
+}
+
+func (s *Server) metricsHandler(c *gin.Context) {
+	s.metrics.handler.ServeHTTP(c.Writer, c.Request)
+}
+
+// etlLagCollector reads the last ETL run at scrape time: its lag is true
+// even when the runs happen in another replica.
+type etlLagCollector struct{ s *Server }
+
+var (
+	descETLLag = prometheus.NewDesc("sqi_etl_lag_seconds",
+		"Seconds since the last recorded ETL run finished (any replica).", nil, nil)
+	descETLLast = prometheus.NewDesc("sqi_etl_last_run_finished_timestamp_seconds",
+		"Unix time at which the last recorded ETL run finished.", nil, nil)
+	descETLLastEvents = prometheus.NewDesc("sqi_etl_last_run_events_read",
+		"Events read by the last recorded ETL run.", nil, nil)
+)
+
+func (e *etlLagCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descETLLag
+	ch <- descETLLast
+	ch <- descETLLastEvents
+}
+
+func (e *etlLagCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), readyCheckTimeout)
+	defer cancel()
+	run, found, err := e.s.store.LastETLRun(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descETLLag, err)
+		return
+	}
+	if !found {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descETLLag, prometheus.GaugeValue, e.s.now().Sub(run.FinishedAt).Seconds())
+	ch <- prometheus.MustNewConstMetric(descETLLast, prometheus.GaugeValue, float64(run.FinishedAt.UnixNano())/1e9)
+	ch <- prometheus.MustNewConstMetric(descETLLastEvents, prometheus.GaugeValue, float64(run.EventsRead))
+}
+
+// poolCollector exports the pgxpool statistics.
+type poolCollector struct{ s *Server }
+
+var poolDescs = struct {
+	acquired, idle, total, max, constructing         *prometheus.Desc
+	acquires, acquireSecs, empty, canceled, newConns *prometheus.Desc
+	lifetimeDestroyed, idleDestroyed                 *prometheus.Desc
+}{
+	acquired:          prometheus.NewDesc("sqi_db_pool_acquired_connections", "Connections in use.", nil, nil),
+	idle:              prometheus.NewDesc("sqi_db_pool_idle_connections", "Idle connections.", nil, nil),
+	total:             prometheus.NewDesc("sqi_db_pool_connections", "Connections open or being opened.", nil, nil),
+	max:               prometheus.NewDesc("sqi_db_pool_max_connections", "Largest size of the pool.", nil, nil),
+	constructing:      prometheus.NewDesc("sqi_db_pool_constructing_connections", "Connections being opened.", nil, nil),
+	acquires:          prometheus.NewDesc("sqi_db_pool_acquires_total", "Successful connection acquisitions.", nil, nil),
+	acquireSecs:       prometheus.NewDesc("sqi_db_pool_acquire_seconds_total", "Time spent acquiring connections.", nil, nil),
+	empty:             prometheus.NewDesc("sqi_db_pool_empty_acquires_total", "Acquisitions that waited for a connection.", nil, nil),
+	canceled:          prometheus.NewDesc("sqi_db_pool_canceled_acquires_total", "Acquisitions canceled by their context.", nil, nil),
+	newConns:          prometheus.NewDesc("sqi_db_pool_new_connections_total", "Connections opened.", nil, nil),
+	lifetimeDestroyed: prometheus.NewDesc("sqi_db_pool_max_lifetime_closed_total", "Connections closed for their age.", nil, nil),
+	idleDestroyed:     prometheus.NewDesc("sqi_db_pool_max_idle_closed_total", "Connections closed for idleness.", nil, nil),
+}
+
+func (p *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	d := poolDescs
+	for _, x := range []*prometheus.Desc{d.acquired, d.idle, d.total, d.max, d.constructing, d.acquires,
+		d.acquireSecs, d.empty, d.canceled, d.newConns, d.lifetimeDestroyed, d.idleDestroyed} {
+		ch <- x
+	}
+}
+
+func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	st := p.s.store.PoolStat()
+	if st == nil {
+		return
+	}
+	d := poolDescs
+	g := func(desc *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v)
+	}
+	c := func(desc *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, v)
+	}
+	g(d.acquired, float64(st.AcquiredConns()))
+	g(d.idle, float64(st.IdleConns()))
+	g(d.total, float64(st.TotalConns()))
+	g(d.max, float64(st.MaxConns()))
+	g(d.constructing, float64(st.ConstructingConns()))
+	c(d.acquires, float64(st.AcquireCount()))
+	c(d.acquireSecs, st.AcquireDuration().Seconds())
+	c(d.empty, float64(st.EmptyAcquireCount()))
+	c(d.canceled, float64(st.CanceledAcquireCount()))
+	c(d.newConns, float64(st.NewConnsCount()))
+	c(d.lifetimeDestroyed, float64(st.MaxLifetimeDestroyCount()))
+	c(d.idleDestroyed, float64(st.MaxIdleDestroyCount()))
+}

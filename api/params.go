@@ -1,0 +1,103 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"sqi/query"
+)
+
+// Formats of the data routes (SPEC §7).
+const (
+	formatJSON    = "json"
+	formatCSV     = "csv"
+	formatArrow   = "arrow"
+	formatParquet = "parquet"
+	formatXLSX    = "xlsx"
+)
+
+// Content types of the formats.
+const (
+	contentTypeJSON    = "application/json"
+	contentTypeCSV     = "text/csv; charset=utf-8; header=present"
+	contentTypeArrow   = "application/vnd.apache.arrow.stream"
+	contentTypeParquet = "application/vnd.apache.parquet"
+	contentTypeXLSX    = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+var (
+	tableFormats  = []string{formatJSON, formatCSV, formatArrow, formatParquet, formatXLSX}
+	rejectFormats = []string{formatJSON, formatCSV}
+)
+
+// extensions are the file name extensions of the formats, for
+// Content-Disposition.
+var extensions = map[string]string{
+	formatJSON: "json", formatCSV: "csv", formatArrow: "arrows", formatParquet: "parquet", formatXLSX: "xlsx",
+}
+
+// queryParams parses the query string and checks that it holds only the
+// allowed parameters, each at most once: a misspelt parameter is an error,
+// not silently ignored.
+func queryParams(c *gin.Context, allowed ...string) (url.Values, error) {
+	v, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		return nil, &query.ParamError{Param: "query", Detail: "the query string is not valid URL encoding (" + err.Error() + "): escape reserved characters with %XX"}
+	}
+	names := make([]string, 0, len(v))
+	for name := range v {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !slices.Contains(allowed, name) {
+			accepted := "no parameters"
+			if len(allowed) > 0 {
+				accepted = strings.Join(allowed, ", ")
+			}
+			return nil, &query.ParamError{Param: name, Detail: fmt.Sprintf("unknown parameter %s: this route accepts %s", quote(name), accepted)}
+		}
+		if len(v[name]) > 1 {
+			return nil, &query.ParamError{Param: name, Detail: fmt.Sprintf("%s is given %d times: give it once", name, len(v[name]))}
+		}
+	}
+	return v, nil
+}
+
+// parseFormat returns the format parameter (json when absent), one of
+// accepted.
+func parseFormat(v url.Values, accepted []string) (string, error) {
+	f := v.Get("format")
+	if _, given := v["format"]; !given {
+		return formatJSON, nil
+	}
+	if !slices.Contains(accepted, f) {
+		return "", &query.ParamError{Param: "format", Detail: fmt.Sprintf("unknown format %s: use one of %s", quote(f), strings.Join(accepted, ", "))}
+	}
+	return f, nil
+}
+
+// parseRange checks from and to (local dates, inclusive, at most
+// query.MaxDays days) and, for /sqi, group_by, with the checks of
+// query.Parse; a missing date is named as such.
+func parseRange(tenantID string, v url.Values, groupBy string) (query.Query, error) {
+	for _, p := range []string{"from", "to"} {
+		if _, ok := v[p]; !ok {
+			return query.Query{}, &query.ParamError{Param: p, Detail: p + " is required: give a local date YYYY-MM-DD (from and to are both inclusive)"}
+		}
+	}
+	return query.Parse(query.Params{Tenant: tenantID, From: v.Get("from"), To: v.Get("to"), GroupBy: groupBy})
+}
+
+// attachment names the file of a download.
+func attachment(c *gin.Context, tenantID, what, from, to, format string) {
+	name := tenantID + "_" + what + "_" + from
+	if to != from {
+		name += "_" + to
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, extensions[format]))
+}

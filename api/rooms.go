@@ -1,0 +1,247 @@
+package api
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"sqi/metrics"
+	"sqi/query"
+	"sqi/store"
+)
+
+// Paging of the room export.
+const (
+	defaultRoomLimit = 1000
+	maxRoomLimit     = 10000
+	// exportPage is how many rooms one query of a whole-range export
+	// reads: memory holds one page (and one Arrow batch or Parquet row
+	// group), however many rooms the range has.
+	exportPage = 10000
+)
+
+// getRooms answers GET /v1/tenants/{t}/rooms: the room facts of a range
+// (query.RoomColumns). JSON pages through the rooms with limit and an
+// opaque cursor; csv, arrow, parquet and xlsx stream the whole range.
+func (s *Server) getRooms(c *gin.Context) {
+	v, err := queryParams(c, "from", "to", "format", "cursor", "limit")
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	format, err := parseFormat(v, tableFormats)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	t := tenantOf(c)
+	q, err := parseRange(t.Config.TenantID, v, "")
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	cfg := &t.Config
+	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
+	from, to := q.From.Format(metrics.DateLayout), q.To.Format(metrics.DateLayout)
+	if format != formatJSON {
+		for _, p := range []string{"cursor", "limit"} {
+			if _, ok := v[p]; ok {
+				s.problem(c, &query.ParamError{Param: p, Detail: p + " pages through format=json only; csv, arrow, parquet and xlsx export the whole range: leave out " + p})
+				return
+			}
+		}
+		attachment(c, q.Tenant, "rooms", from, to, format)
+		s.writeTable(c, format, "rooms", query.RoomTable(cfg), s.roomStream(c, cfg, q.Tenant, start, end))
+		return
+	}
+	limit, err := parseLimit(v)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	after, err := decodeCursor(v, start, end)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	s.roomsJSON(c, cfg, q, start, end, after, limit)
+}
+
+// writeTable sends a table in one of the binary or CSV formats.
+func (s *Server) writeTable(c *gin.Context, format, sheet string, t query.Table, rows rowWriter) {
+	c.Header("Content-Type", contentTypes[format])
+	c.Status(http.StatusOK)
+	var err error
+	switch format {
+	case formatCSV:
+		var cw *query.CSVWriter
+		if cw, err = query.NewCSVWriter(c.Writer, t); err == nil {
+			err = rows(cw)
+		}
+	case formatArrow:
+		err = rows(query.NewArrowWriter(c.Writer, t))
+	case formatParquet:
+		var pw *query.ParquetWriter
+		if pw, err = query.NewParquetWriter(c.Writer, t); err == nil {
+			err = rows(pw)
+		}
+	case formatXLSX:
+		err = writeXLSX(c.Writer, sheet, t, rows)
+	}
+	if err != nil {
+		s.problem(c, err)
+	}
+}
+
+// roomStream writes every room of [start, end) page by page (keyset
+// pagination on (opened_at, room_id)), then closes the writer.
+func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string, start, end time.Time) rowWriter {
+	return func(tw query.TableWriter) error {
+		var (
+			cells []query.Cell
+			after store.RoomCursor
+		)
+		for {
+			n := 0
+			err := s.store.RoomsPage(c.Request.Context(), tenantID, start, end, after, exportPage, func(r *metrics.Room) error {
+				cells = query.RoomCells(cells, cfg, r)
+				after = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
+				n++
+				return tw.WriteRow(cells)
+			})
+			if err != nil {
+				return err
+			}
+			if n < exportPage {
+				return tw.Close()
+			}
+		}
+	}
+}
+
+// roomsJSON writes one page: {"tenant_id", "from", "to", "timezone",
+// "limit", "rooms": [...], "next_cursor"}; next_cursor is null on the last
+// page.
+func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, start, end time.Time, after store.RoomCursor, limit int) {
+	t := query.RoomTable(cfg)
+	c.Header("Content-Type", contentTypeJSON)
+	c.Status(http.StatusOK)
+	bw := bufio.NewWriterSize(c.Writer, 64<<10)
+	b := make([]byte, 0, 4096)
+	b = append(b, `{"tenant_id":`...)
+	b = appendJSONString(b, q.Tenant)
+	b = append(b, `,"from":`...)
+	b = appendJSONString(b, q.From.Format(metrics.DateLayout))
+	b = append(b, `,"to":`...)
+	b = appendJSONString(b, q.To.Format(metrics.DateLayout))
+	b = append(b, `,"timezone":`...)
+	b = appendJSONString(b, cfg.TimeZone)
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	b = append(b, `,"rooms":[`...)
+	var (
+		cells []query.Cell
+		n     int
+		last  store.RoomCursor
+		more  bool
+	)
+	err := s.store.RoomsPage(c.Request.Context(), q.Tenant, start, end, after, limit+1, func(r *metrics.Room) error {
+		if n == limit {
+			more = true
+			return nil
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		cells = query.RoomCells(cells, cfg, r)
+		b = t.AppendJSON(b, cells)
+		last = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
+		n++
+		if len(b) > 32<<10 {
+			if _, err := bw.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+		return nil
+	})
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	b = append(b, `],"next_cursor":`...)
+	if more {
+		b = appendJSONString(b, encodeCursor(last))
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, "}\n"...)
+	if _, err := bw.Write(b); err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		s.problem(c, err)
+	}
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	enc, _ := json.Marshal(s)
+	return append(b, enc...)
+}
+
+func parseLimit(v url.Values) (int, error) {
+	if _, ok := v["limit"]; !ok {
+		return defaultRoomLimit, nil
+	}
+	n, err := strconv.Atoi(v.Get("limit"))
+	if err != nil || n < 1 || n > maxRoomLimit {
+		return 0, &query.ParamError{Param: "limit", Detail: fmt.Sprintf("limit %s: give a number of rooms from 1 to %d (default %d)", quote(v.Get("limit")), maxRoomLimit, defaultRoomLimit)}
+	}
+	return n, nil
+}
+
+// A cursor is the position after the last room of a page, (opened_at,
+// room_id), as base64url("1|<unix microseconds>|<room_id>"). Callers
+// treat it as opaque.
+const cursorVersion = "1"
+
+func encodeCursor(c store.RoomCursor) string {
+	raw := cursorVersion + "|" + strconv.FormatInt(c.OpenedAt.UnixMicro(), 10) + "|" + c.RoomID
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// decodeCursor reads the cursor parameter; it must come from a page of
+// the same range.
+func decodeCursor(v url.Values, start, end time.Time) (store.RoomCursor, error) {
+	if _, ok := v["cursor"]; !ok {
+		return store.RoomCursor{}, nil
+	}
+	bad := &query.ParamError{Param: "cursor", Detail: "cursor is not a next_cursor of this range: leave it out for the first page and pass the next_cursor of the page before, with the same from and to"}
+	raw, err := base64.RawURLEncoding.DecodeString(v.Get("cursor"))
+	if err != nil {
+		return store.RoomCursor{}, bad
+	}
+	parts := strings.SplitN(string(raw), "|", 3)
+	if len(parts) != 3 || parts[0] != cursorVersion {
+		return store.RoomCursor{}, bad
+	}
+	us, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return store.RoomCursor{}, bad
+	}
+	at := time.UnixMicro(us)
+	room := parts[2]
+	if at.Before(start) || !at.Before(end) || !utf8.ValidString(room) || strings.ContainsRune(room, 0) {
+		return store.RoomCursor{}, bad
+	}
+	return store.RoomCursor{OpenedAt: at, RoomID: room}, nil
+}

@@ -1,0 +1,175 @@
+// Package api is the HTTP API of SPEC §7 (gin): the SQI rows, the room
+// export, the daily report, tenant configuration, rejects, API keys, and the
+// operational endpoints (health, readiness, Prometheus metrics, OpenAPI).
+// It owns HTTP only: what it needs from storage is the Store interface,
+// the SQI rows come from query/, the workbook of the daily report from a
+// DailyReports. It must not import reports/ or internal/.
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/time/rate"
+
+	"sqi/metrics"
+	"sqi/query"
+	"sqi/store"
+)
+
+// Store is what the API reads and writes in the service's database.
+type Store interface {
+	Tenant(ctx context.Context, tenantID string) (store.Tenant, error)
+	Tenants(ctx context.Context) ([]store.Tenant, error)
+	PutTenant(ctx context.Context, c metrics.Config) error
+	RoomsPage(ctx context.Context, tenantID string, start, end time.Time, after store.RoomCursor, limit int, fn func(*metrics.Room) error) error
+	RejectCounts(ctx context.Context, tenantID string, start, end time.Time) ([]store.RejectCount, error)
+	APIKey(ctx context.Context, id string) (store.APIKey, error)
+	LastETLRun(ctx context.Context) (store.ETLRun, bool, error)
+	Ping(ctx context.Context) error
+	PoolStat() *pgxpool.Stat
+}
+
+var _ Store = (*store.DB)(nil)
+
+// StatsFunc computes the SQI rows of a checked query with the tenant's
+// configuration: query.StatsWith, which reads the store's room blocks.
+type StatsFunc func(ctx context.Context, cfg *metrics.Config, q query.Query) (*query.Result, error)
+
+// DailyReports writes the daily Excel workbook of a tenant and local day
+// (SPEC §8). The reports package implements it; a server without one
+// answers 503 on the reports route.
+type DailyReports interface {
+	WriteDaily(ctx context.Context, tenantID string, day time.Time, w io.Writer) error
+}
+
+// Deps are what a server is built from.
+type Deps struct {
+	Store Store
+	// Stats nil: query.StatsWith on Store, which must then be a *store.DB.
+	Stats StatsFunc
+	// Reports nil: GET .../reports/daily/{date} answers 503.
+	Reports DailyReports
+	Now     func() time.Time // nil: time.Now
+	Log     *slog.Logger     // nil: discard
+}
+
+// Config holds the server's limits, read from the environment by `sqi
+// serve` (docs/api.md).
+type Config struct {
+	// ReadyMaxETLLag is the longest time since the end of the last ETL run
+	// for which /readyz answers ready; 0 does not check the ETL.
+	ReadyMaxETLLag time.Duration
+	// RequestTimeout bounds the time of one request, streaming included.
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds a request body (PUT config).
+	MaxBodyBytes int64
+	// RateLimit is the sustained number of requests per second of one API
+	// key, RateBurst how many it may send at once; 0 does not limit.
+	RateLimit rate.Limit
+	RateBurst int
+}
+
+// DefaultConfig is the configuration of docs/api.md.
+func DefaultConfig() Config {
+	return Config{
+		ReadyMaxETLLag: 5 * time.Minute,
+		RequestTimeout: 5 * time.Minute,
+		MaxBodyBytes:   1 << 20,
+		RateLimit:      10,
+		RateBurst:      20,
+	}
+}
+
+// Server is the HTTP API.
+type Server struct {
+	store   Store
+	stats   StatsFunc
+	reports DailyReports
+	now     func() time.Time
+	log     *slog.Logger
+	cfg     Config
+	metrics *serverMetrics
+	limits  *keyLimiters
+	engine  *gin.Engine
+}
+
+// New builds a server.
+func New(d Deps, cfg Config) (*Server, error) {
+	if d.Store == nil {
+		return nil, errors.New("api: no store")
+	}
+	s := &Server{store: d.Store, stats: d.Stats, reports: d.Reports, now: d.Now, log: d.Log, cfg: cfg}
+	if s.stats == nil {
+		db, ok := d.Store.(*store.DB)
+		if !ok {
+			return nil, errors.New("api: Deps.Stats is nil and the store is not a *store.DB")
+		}
+		s.stats = func(ctx context.Context, cfg *metrics.Config, q query.Query) (*query.Result, error) {
+			return query.StatsWith(ctx, db, cfg, q)
+		}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.metrics = newServerMetrics(s)
+	s.limits = newKeyLimiters(cfg.RateLimit, cfg.RateBurst)
+	s.engine = s.routes()
+	return s, nil
+}
+
+// Handler returns the HTTP handler of every route.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// Route templates, in gin's syntax. docs/api.md and openapi.json describe
+// them; TestOpenAPIRoutes checks that both list the same routes.
+const (
+	routeTenants = "/v1/tenants"
+	routeSQI     = "/v1/tenants/:tenant/sqi"
+	routeRooms   = "/v1/tenants/:tenant/rooms"
+	routeReport  = "/v1/tenants/:tenant/reports/daily/:date"
+	routeConfig  = "/v1/tenants/:tenant/config"
+	routeRejects = "/v1/tenants/:tenant/rejects"
+)
+
+func (s *Server) routes() *gin.Engine {
+	e := gin.New()
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(s.requestID, s.observe, s.recoverer, gzipResponses, s.limitRequest)
+	e.NoRoute(func(c *gin.Context) {
+		s.problem(c, &Error{Status: http.StatusNotFound, Type: "not-found", Detail: "no route " + c.Request.URL.Path + ": see /openapi.json for the routes"})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		s.problem(c, &Error{Status: http.StatusMethodNotAllowed, Type: "method-not-allowed", Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path + ": see /openapi.json for the methods of each route"})
+	})
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler)
+	e.GET("/openapi.json", s.openapi)
+
+	v1 := e.Group("", s.authenticate, s.rateLimit)
+	v1.GET(routeTenants, s.listTenants)
+	t := v1.Group("", s.tenantAccess)
+	t.GET(routeSQI, s.getSQI)
+	t.GET(routeRooms, s.getRooms)
+	t.GET(routeReport, s.getDailyReport)
+	t.GET(routeConfig, s.getConfig)
+	t.GET(routeRejects, s.getRejects)
+	v1.PUT(routeConfig, s.tenantAccessOrNew, s.requireAdmin, s.putConfig)
+	return e
+}

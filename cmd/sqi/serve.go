@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"sqi/api"
+	"sqi/store"
+)
+
+func init() {
+	commands["serve"] = command{
+		usage: "HTTP API on HTTP_ADDR (default :8080) until SIGINT/SIGTERM; see docs/api.md",
+		run:   runServe,
+	}
+}
+
+// serveConfig is the configuration of `sqi serve`, read from the
+// environment once at start (docs/api.md).
+type serveConfig struct {
+	Addr            string
+	ShutdownTimeout time.Duration
+	API             api.Config
+}
+
+// loadServeConfig reads the environment; a bad value is a usage error
+// naming the variable.
+func loadServeConfig(getenv func(string) string) (serveConfig, error) {
+	c := serveConfig{Addr: ":8080", ShutdownTimeout: 30 * time.Second, API: api.DefaultConfig()}
+	if v := getenv("HTTP_ADDR"); v != "" {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return c, usagef("HTTP_ADDR %q: give host:port or :port, e.g. :8080", v)
+		}
+		c.Addr = v
+	}
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		min  time.Duration
+	}{
+		{"READY_MAX_ETL_LAG", &c.API.ReadyMaxETLLag, 0},
+		{"REQUEST_TIMEOUT", &c.API.RequestTimeout, time.Second},
+		{"SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0},
+	}
+	for _, d := range durations {
+		if v := getenv(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x < d.min {
+				return c, usagef("%s %q: give a duration of at least %s, such as 5m or 30s", d.name, v, d.min)
+			}
+			*d.dst = x
+		}
+	}
+	if v := getenv("MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			return c, usagef("MAX_BODY_BYTES %q: give a number of bytes, 1024 or more", v)
+		}
+		c.API.MaxBodyBytes = n
+	}
+	if v := getenv("RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return c, usagef("RATE_LIMIT %q: give requests per second per API key, 0 for no limit", v)
+		}
+		c.API.RateLimit = rate.Limit(f)
+	}
+	if v := getenv("RATE_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, usagef("RATE_BURST %q: give a number of requests, 1 or more", v)
+		}
+		c.API.RateBurst = n
+	}
+	return c, nil
+}
+
+// service is a background service of `sqi serve`: run works until ctx
+// is cancelled (at shutdown), then returns.
+type service struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// backgroundServices are the services that run beside the HTTP API for as
+// long as `sqi serve` does. They start after the API listens and are
+// stopped (their context cancelled, then awaited) after it has drained.
+//
+// The ETL scheduler (every minute, with srv.ObserveETL as
+// etl.Runner.Observe) and the daily-report scheduler are added here.
+func backgroundServices(e *env, db *store.DB, srv *api.Server, log *slog.Logger) []service {
+	return nil
+}
+
+// dailyReports is what answers GET /v1/tenants/{t}/reports/daily/{date};
+// nil until the reports package is wired here (the route answers 503).
+func dailyReports(e *env, db *store.DB, log *slog.Logger) api.DailyReports {
+	return nil
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("serve")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadServeConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	db, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	reports := dailyReports(e, db, log)
+	srv, err := api.New(api.Deps{Store: db, Reports: reports, Log: log}, cfg.API)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("sqi serve started", "addr", ln.Addr().String(), "database", redactURL(e.databaseURL()),
+		"ready_max_etl_lag", cfg.API.ReadyMaxETLLag.String(), "request_timeout", cfg.API.RequestTimeout.String(),
+		"max_body_bytes", cfg.API.MaxBodyBytes, "rate_limit", float64(cfg.API.RateLimit), "rate_burst", cfg.API.RateBurst,
+		"reports", reports != nil)
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, svc := range backgroundServices(e, db, srv, log) {
+		wg.Go(func() {
+			log.Info("service started", "service", svc.name)
+			if err := svc.run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("service stopped", "service", svc.name, "err", err)
+				return
+			}
+			log.Info("service stopped", "service", svc.name)
+		})
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := hs.Shutdown(sctx)
+	stopBackground()
+	wg.Wait()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	if shutdownErr != nil {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
+	}
+	log.Info("sqi serve stopped")
+	return nil
+}
+
+// redactURL hides the password of a database URL for the log.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
+}

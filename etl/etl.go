@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -141,24 +142,38 @@ func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLSta
 		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	var xmin int64
-	if err := tx.QueryRow(ctx, snapshotXmin).Scan(&xmin); err != nil {
+	var (
+		xmin int64
+		snap string
+	)
+	if err := tx.QueryRow(ctx, snapshotXmin).Scan(&xmin, &snap); err != nil {
 		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
 		return store.ETLState{}, res, fmt.Errorf("source work_mem: %w", err)
 	}
-	if prev.Found {
-		_, err = tx.Exec(ctx, declareNew, prev.LowWatermark, int64(prev.SnapshotXmin&0xffffffff))
-	} else {
-		_, err = tx.Exec(ctx, declareAll)
-	}
+	// A second connection, on the same snapshot, reads all the events of
+	// rooms seen before while the first one streams the new events.
+	conn2, err := r.Source.Acquire(ctx)
 	if err != nil {
-		return store.ETLState{}, res, fmt.Errorf("declare cursor: %w", err)
+		return store.ETLState{}, res, fmt.Errorf("source connection: %w", err)
+	}
+	defer conn2.Release()
+	tx2, err := conn2.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
+	}
+	defer tx2.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx2.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
+		return store.ETLState{}, res, fmt.Errorf("share source snapshot: %w", err)
 	}
 
-	p := &pipeline{r: r, tx: tx, res: &res}
-	if err := p.run(ctx); err != nil {
+	empty, err := r.Store.FactsEmpty(ctx)
+	if err != nil {
+		return store.ETLState{}, res, err
+	}
+	p := &pipeline{r: r, tx: tx2, res: &res, empty: empty, incremental: prev.Found}
+	if err := p.run(ctx, conn.Conn().PgConn(), newEventsCopy(prev)); err != nil {
 		return store.ETLState{}, res, err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -201,54 +216,40 @@ type pipeline struct {
 	pending []metrics.Event // events of the room that may go on in the next batch
 	rooms   [][]metrics.Event
 	rejects []metrics.Reject
+
+	// empty: the service database had no facts or rejects when the run
+	// began, so no room is known. incremental: not the first run, so a
+	// known room's earlier events are not in the stream.
+	empty, incremental bool
+
+	// Batches are written by one goroutine while the next one is read.
+	writes  chan *store.FactsBatch
+	written chan error
 }
 
-func (p *pipeline) run(ctx context.Context) error {
+func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string) (err error) {
 	bb := newBatchBuilder(memory.DefaultAllocator)
 	defer bb.release()
-	fetch := fmt.Sprintf("FETCH FORWARD %d FROM new_events", p.r.BatchEvents)
-	for {
-		n, err := p.fetch(ctx, fetch, bb)
-		if err != nil {
-			return err
+	p.writes, p.written = make(chan *store.FactsBatch), make(chan error, 1)
+	go p.writer(ctx)
+	defer func() {
+		close(p.writes)
+		if werr := <-p.written; err == nil {
+			err = werr
 		}
+	}()
+	batch := func(last bool) error {
 		rec := bb.flush()
-		p.split(rec, n < p.r.BatchEvents)
+		p.split(rec, last)
 		rec.Release()
-		if err := p.flushRooms(ctx); err != nil {
-			return err
-		}
-		if n < p.r.BatchEvents {
-			return nil
-		}
+		return p.flushRooms(ctx)
 	}
-}
-
-// fetch reads one batch of the cursor into the Arrow builder.
-func (p *pipeline) fetch(ctx context.Context, q string, bb *batchBuilder) (int, error) {
-	rows, err := p.tx.Query(ctx, q)
-	if err != nil {
-		return 0, fmt.Errorf("fetch events: %w", err)
+	cr := &copyReader{bb: bb, size: p.r.BatchEvents, onBatch: func() error { return batch(false) }}
+	if _, err := conn.CopyTo(ctx, cr, copySQL); err != nil {
+		return fmt.Errorf("read events: %w", err)
 	}
-	defer rows.Close()
-	var rw row
-	var score pgtype.Int2
-	dest := []any{&rw.eventID, &rw.tenant, &rw.room, &rw.typ, &rw.occurred,
-		&rw.nullable[0], &rw.nullable[1], &rw.nullable[2], &rw.nullable[3], &rw.nullable[4], &score}
-	n := 0
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return 0, fmt.Errorf("fetch events: %w", err)
-		}
-		rw.score = int2Ptr(score)
-		bb.append(&rw)
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("fetch events: %w", err)
-	}
-	p.res.EventsRead += int64(n)
-	return n, nil
+	p.res.EventsRead = cr.rows
+	return batch(true)
 }
 
 // split cuts a batch, ordered by room, into the events of each room. The
@@ -274,6 +275,24 @@ func (p *pipeline) split(rec arrowRecord, last bool) {
 	}
 }
 
+// writer writes the batches it receives, one at a time; after the first
+// error it only drains. It reports on written when writes is closed.
+func (p *pipeline) writer(ctx context.Context) {
+	var err error
+	for b := range p.writes {
+		if err != nil {
+			continue
+		}
+		var w store.FactsWritten
+		if w, err = p.r.Store.WriteFacts(ctx, b); err == nil {
+			p.res.RoomsRecomputed += int64(len(b.Keys))
+			p.res.RoomsChanged += w.RoomsChanged
+			p.res.Rejects += int64(len(b.Rejects))
+		}
+	}
+	p.written <- err
+}
+
 // flushRooms completes the rooms split so far with their earlier events,
 // computes their facts and writes them.
 func (p *pipeline) flushRooms(ctx context.Context) error {
@@ -284,16 +303,20 @@ func (p *pipeline) flushRooms(ctx context.Context) error {
 	for i, evs := range p.rooms {
 		keys[i] = store.RoomKey{TenantID: evs[0].TenantID, RoomID: evs[0].RoomID}
 	}
-	known, err := p.r.Store.KnownRooms(ctx, keys)
-	if err != nil {
-		return err
+	known := map[store.RoomKey]bool{}
+	if !p.empty {
+		var err error
+		if known, err = p.r.Store.KnownRooms(ctx, keys); err != nil {
+			return err
+		}
 	}
-	if len(known) > 0 {
+	// A first run reads every event already: nothing to read again.
+	if len(known) > 0 && p.incremental {
 		if err := p.reread(ctx, keys, known); err != nil {
 			return err
 		}
 	}
-	b := store.FactsBatch{Keys: keys, Rooms: make([]metrics.Room, 0, len(p.rooms))}
+	b := &store.FactsBatch{Keys: keys, Known: known, Rooms: make([]metrics.Room, 0, len(p.rooms))}
 	for _, evs := range p.rooms {
 		room, rej, ok := metrics.ComputeRoom(evs, p.rejects)
 		p.rejects = rej
@@ -309,13 +332,14 @@ func (p *pipeline) flushRooms(ctx context.Context) error {
 			b.Rooms = append(b.Rooms, room)
 		}
 	}
-	w, err := p.r.Store.WriteFacts(ctx, &b)
-	if err != nil {
+	select {
+	case p.writes <- b:
+	case err := <-p.written:
+		p.written <- err // for run's deferred check
 		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	p.res.RoomsRecomputed += int64(len(keys))
-	p.res.RoomsChanged += w.RoomsChanged
-	p.res.Rejects += int64(len(b.Rejects))
 	p.rooms = p.rooms[:0]
 	return nil
 }

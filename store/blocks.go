@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"sqi/metrics"
 )
@@ -180,10 +181,14 @@ func (db *DB) RebuildBlocks(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("dirty blocks: %w", err)
 	}
+	// Two at a time: each block is one database read and one Go encode.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
 	for _, k := range keys {
-		if err := db.rebuildBlock(ctx, k.tenant, k.day); err != nil {
-			return 0, err
-		}
+		g.Go(func() error { return db.rebuildBlock(gctx, k.tenant, k.day) })
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
 	}
 	return len(keys), nil
 }

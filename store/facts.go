@@ -24,11 +24,14 @@ type RejectRow struct {
 
 // FactsBatch is what one ETL batch recomputed: the facts of its rooms,
 // their rejects, and every room key of the batch (a room may have rejects
-// but no facts when none of its events is usable).
+// but no facts when none of its events is usable). Known marks the rooms
+// that had facts or rejects before (KnownRooms); the others are written
+// with a plain COPY.
 type FactsBatch struct {
 	Keys    []RoomKey
 	Rooms   []metrics.Room
 	Rejects []RejectRow
+	Known   map[RoomKey]bool
 }
 
 // FactsWritten counts what WriteFacts changed.
@@ -88,60 +91,99 @@ IS DISTINCT FROM (EXCLUDED.opened_at, EXCLUDED.queued_at, EXCLUDED.assigned_at, 
   EXCLUDED.customer_reply_agent, EXCLUDED.invalid_reason, EXCLUDED.events,
   EXCLUDED.rejected_events)`
 
-// A room that has keys in the batch but no facts (no usable event) loses
-// facts it may have had; its rejects are replaced as a whole.
+// For the known rooms of a batch: a room with keys but no facts (no usable
+// event) loses facts it may have had; rejects are replaced as a whole; the
+// blocks of their old opened_at are marked dirty (a late room_opened can
+// move a room to another day).
 const (
 	deleteStaleFacts = `DELETE FROM room_facts f USING stage_room_keys k
 WHERE f.tenant_id = k.tenant_id AND f.room_id = k.room_id
   AND NOT EXISTS (SELECT 1 FROM stage_room_facts s WHERE s.tenant_id = k.tenant_id AND s.room_id = k.room_id)`
 	deleteRejects = `DELETE FROM rejects r USING stage_room_keys k
 WHERE r.tenant_id = k.tenant_id AND r.room_id = k.room_id`
-	// markDirty marks the blocks of the batch's rooms, at their old and
-	// their new opened_at (a late room_opened can move a room).
-	markDirty = `INSERT INTO blocks_dirty (tenant_id, day)
-SELECT tenant_id, (opened_at AT TIME ZONE 'UTC')::date FROM stage_room_facts
-UNION
-SELECT f.tenant_id, (f.opened_at AT TIME ZONE 'UTC')::date
+	markOldDirty = `INSERT INTO blocks_dirty (tenant_id, day)
+SELECT DISTINCT f.tenant_id, (f.opened_at AT TIME ZONE 'UTC')::date
 FROM room_facts f JOIN stage_room_keys k ON f.tenant_id = k.tenant_id AND f.room_id = k.room_id
 ON CONFLICT DO NOTHING`
+	markNewDirty = `INSERT INTO blocks_dirty (tenant_id, day)
+SELECT * FROM unnest($1::text[], $2::date[]) ON CONFLICT DO NOTHING`
 	insertTenants = `INSERT INTO tenants (tenant_id)
-SELECT DISTINCT tenant_id FROM stage_room_keys ON CONFLICT DO NOTHING`
+SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`
 )
 
-// WriteFacts replaces the facts and rejects of the batch's rooms in one
-// transaction.
+// WriteFacts replaces the facts and rejects of the batch's rooms and marks
+// their blocks dirty, in one transaction.
 func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, error) {
-	var w FactsWritten
+	var (
+		w            FactsWritten
+		knownKeys    []RoomKey
+		fresh, known []*metrics.Room
+		tenants      []string
+		dirtyT       []string
+		dirtyD       []time.Time
+		seenTenant   = map[string]bool{}
+		seenDirty    = map[RoomKey]bool{} // (tenant, day) as a key
+	)
+	for _, k := range b.Keys {
+		if b.Known[k] {
+			knownKeys = append(knownKeys, k)
+		}
+		if !seenTenant[k.TenantID] {
+			seenTenant[k.TenantID] = true
+			tenants = append(tenants, k.TenantID)
+		}
+	}
+	for i := range b.Rooms {
+		r := &b.Rooms[i]
+		if b.Known[RoomKey{r.TenantID, r.RoomID}] {
+			known = append(known, r)
+		} else {
+			fresh = append(fresh, r)
+		}
+		day := r.OpenedAt.UTC().Truncate(24 * time.Hour)
+		if k := (RoomKey{r.TenantID, day.Format(time.DateOnly)}); !seenDirty[k] {
+			seenDirty[k] = true
+			dirtyT, dirtyD = append(dirtyT, r.TenantID), append(dirtyD, day)
+		}
+	}
+	copyRooms := func(tx pgx.Tx, table string, rooms []*metrics.Room) (int64, error) {
+		return tx.CopyFrom(ctx, pgx.Identifier{table}, roomColumnNames,
+			pgx.CopyFromSlice(len(rooms), func(i int) ([]any, error) { return roomValues(rooms[i]), nil }))
+	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, stageFacts); err != nil {
-			return fmt.Errorf("stage tables: %w", err)
+		if len(knownKeys) > 0 {
+			if _, err := tx.Exec(ctx, stageFacts); err != nil {
+				return fmt.Errorf("stage tables: %w", err)
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_room_keys"}, []string{"tenant_id", "room_id"},
+				pgx.CopyFromSlice(len(knownKeys), func(i int) ([]any, error) {
+					return []any{knownKeys[i].TenantID, knownKeys[i].RoomID}, nil
+				})); err != nil {
+				return fmt.Errorf("copy room keys: %w", err)
+			}
+			if _, err := tx.Exec(ctx, markOldDirty); err != nil {
+				return fmt.Errorf("mark blocks dirty: %w", err)
+			}
+			if _, err := copyRooms(tx, "stage_room_facts", known); err != nil {
+				return fmt.Errorf("copy room facts: %w", err)
+			}
+			tag, err := tx.Exec(ctx, upsertFacts)
+			if err != nil {
+				return fmt.Errorf("upsert room facts: %w", err)
+			}
+			w.RoomsChanged += tag.RowsAffected()
+			if _, err := tx.Exec(ctx, deleteStaleFacts); err != nil {
+				return fmt.Errorf("delete stale facts: %w", err)
+			}
+			if _, err := tx.Exec(ctx, deleteRejects); err != nil {
+				return fmt.Errorf("delete rejects: %w", err)
+			}
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_room_keys"}, []string{"tenant_id", "room_id"},
-			pgx.CopyFromSlice(len(b.Keys), func(i int) ([]any, error) {
-				return []any{b.Keys[i].TenantID, b.Keys[i].RoomID}, nil
-			})); err != nil {
-			return fmt.Errorf("copy room keys: %w", err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_room_facts"}, roomColumnNames,
-			pgx.CopyFromSlice(len(b.Rooms), func(i int) ([]any, error) {
-				return roomValues(&b.Rooms[i]), nil
-			})); err != nil {
-			return fmt.Errorf("copy room facts: %w", err)
-		}
-		if _, err := tx.Exec(ctx, markDirty); err != nil {
-			return fmt.Errorf("mark blocks dirty: %w", err)
-		}
-		tag, err := tx.Exec(ctx, upsertFacts)
+		n, err := copyRooms(tx, "room_facts", fresh)
 		if err != nil {
-			return fmt.Errorf("upsert room facts: %w", err)
+			return fmt.Errorf("copy new room facts: %w", err)
 		}
-		w.RoomsChanged = tag.RowsAffected()
-		if _, err := tx.Exec(ctx, deleteStaleFacts); err != nil {
-			return fmt.Errorf("delete stale facts: %w", err)
-		}
-		if _, err := tx.Exec(ctx, deleteRejects); err != nil {
-			return fmt.Errorf("delete rejects: %w", err)
-		}
+		w.RoomsChanged += n
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"rejects"},
 			[]string{"tenant_id", "room_id", "event_id", "reason", "detail", "opened_at"},
 			pgx.CopyFromSlice(len(b.Rejects), func(i int) ([]any, error) {
@@ -154,7 +196,10 @@ func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, erro
 			})); err != nil {
 			return fmt.Errorf("copy rejects: %w", err)
 		}
-		if _, err := tx.Exec(ctx, insertTenants); err != nil {
+		if _, err := tx.Exec(ctx, markNewDirty, dirtyT, dirtyD); err != nil {
+			return fmt.Errorf("mark blocks dirty: %w", err)
+		}
+		if _, err := tx.Exec(ctx, insertTenants, tenants); err != nil {
 			return fmt.Errorf("insert tenants: %w", err)
 		}
 		return nil
@@ -244,4 +289,15 @@ WHERE EXISTS (SELECT 1 FROM room_facts f WHERE f.tenant_id = k.tenant_id AND f.r
 		return nil, fmt.Errorf("known rooms: %w", err)
 	}
 	return known, nil
+}
+
+// FactsEmpty reports whether there are no room facts and no rejects at all
+// (before the first run): the ETL then knows that no room was seen before.
+func (db *DB) FactsEmpty(ctx context.Context) (bool, error) {
+	const q = `SELECT NOT EXISTS (SELECT 1 FROM room_facts) AND NOT EXISTS (SELECT 1 FROM rejects)`
+	var empty bool
+	if err := db.Pool.QueryRow(ctx, q).Scan(&empty); err != nil {
+		return false, fmt.Errorf("facts empty: %w", err)
+	}
+	return empty, nil
 }

@@ -64,7 +64,7 @@ for t in acme globex initech; do
 	$sqi stats --tenant "$t" --from "$from" --to "$to" --format table
 done
 
-step "the top agents of acme on $to"
+step "acme by agent on $to (first rows)"
 $sqi stats --tenant acme --from "$to" --to "$to" --group-by agent --format table | head -8
 
 cat <<MSG

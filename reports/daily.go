@@ -1,0 +1,233 @@
+// Package reports owns the daily report of SPEC §8: the Excel workbook
+// (excelize), the e-mail that carries it (composed here, sent through
+// reports/mail) and their schedule inside `sqi serve` (gocron), with the
+// deliveries logged in PostgreSQL through the store. Numbers come from the
+// query package, so the workbook shows what `sqi stats` and the API answer.
+// docs/reports.md records the decisions. It must not import api/ or cmd/.
+package reports
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"sqi/metrics"
+	"sqi/query"
+	"sqi/store"
+)
+
+// TrendDays is how many days the SQI trend shows, the report's day last.
+const TrendDays = 14
+
+// WeekDays is how many days before the report's day the comparison
+// baseline ("7-day average") covers.
+const WeekDays = 7
+
+// Generator builds the daily reports of the tenants of a database.
+type Generator struct {
+	DB *store.DB
+	// Now stamps the report ("generated at"); time.Now when nil.
+	Now func() time.Time
+}
+
+// Daily is everything the workbook and the e-mail show about one local
+// day of one tenant. Rows hold unrounded values, as query.Stats returns
+// them; what users see is rounded when written.
+type Daily struct {
+	Config      metrics.Config
+	Day         time.Time // the local date, midnight UTC
+	Start, End  time.Time // the instants it covers: 23, 24 or 25 hours
+	GeneratedAt time.Time
+
+	Total metrics.Row // the day
+	Prev  metrics.Row // the day before
+	Week  metrics.Row // the WeekDays days before the day, as one range
+
+	Hourly [24]metrics.Row // by local hour; both 01:00 hours of a fall-back day are one
+
+	// One row per group, best SQI first, rows without an SQI last.
+	Agents, Teams, Channels, Categories []metrics.Row
+
+	Trend []TrendDay // TrendDays days ending with the day
+}
+
+// TrendDay is one day of the SQI trend.
+type TrendDay struct {
+	Date time.Time
+	Row  metrics.Row
+}
+
+// Tenant is the tenant's id.
+func (d *Daily) Tenant() string { return d.Config.TenantID }
+
+// Date is the report's day as YYYY-MM-DD.
+func (d *Daily) Date() string { return d.Day.Format(metrics.DateLayout) }
+
+// FileName is the workbook's file name, carrying tenant and date:
+// sqi-daily-acme-2026-03-08.xlsx. Tenant ids are [A-Za-z0-9._-], safe in
+// a file name and in Content-Disposition.
+func FileName(tenantID string, day time.Time) string {
+	return fmt.Sprintf("sqi-daily-%s-%s.xlsx", tenantID, day.Format(metrics.DateLayout))
+}
+
+// ContentType is the media type of the workbook.
+const ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func (g *Generator) now() time.Time {
+	if g.Now != nil {
+		return g.Now()
+	}
+	return time.Now()
+}
+
+// config returns the tenant's configuration; query.ErrUnknownTenant when
+// it has neither configuration nor events.
+func (g *Generator) config(ctx context.Context, tenantID string) (metrics.Config, error) {
+	t, err := g.DB.Tenant(ctx, tenantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return metrics.Config{}, fmt.Errorf("%w %q", query.ErrUnknownTenant, tenantID)
+	}
+	if err != nil {
+		return metrics.Config{}, err
+	}
+	return t.Config, nil
+}
+
+// WriteDaily writes the workbook of tenantID's local day (a date value,
+// midnight UTC, as metrics.ParseDate returns) to w. Everything is read
+// and computed before the first byte is written, so an error leaves w
+// untouched. An unknown tenant is query.ErrUnknownTenant.
+func (g *Generator) WriteDaily(ctx context.Context, tenantID string, day time.Time, w io.Writer) error {
+	d, err := g.Daily(ctx, tenantID, day)
+	if err != nil {
+		return err
+	}
+	return g.WriteWorkbook(ctx, d, w)
+}
+
+// Daily computes the report of tenantID's local day.
+func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (*Daily, error) {
+	cfg, err := g.config(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	d := &Daily{Config: cfg, Day: day, GeneratedAt: g.now()}
+	d.Start, d.End = metrics.DayBounds(day, day, cfg.Location())
+
+	stats := func(from, to time.Time, groupBy ...string) ([]metrics.Row, error) {
+		q := query.Query{Tenant: tenantID, From: from, To: to, GroupBy: groupBy}
+		if q.GroupBy == nil {
+			q.GroupBy = []string{}
+		}
+		res, err := query.StatsWith(ctx, g.DB, &d.Config, q)
+		if err != nil {
+			return nil, fmt.Errorf("daily report %s %s: %w", tenantID, day.Format(metrics.DateLayout), err)
+		}
+		return res.Rows, nil
+	}
+	rows, err := stats(day, day)
+	if err != nil {
+		return nil, err
+	}
+	d.Total = rows[0]
+
+	if rows, err = stats(day, day, "hour"); err != nil {
+		return nil, err
+	}
+	empty := emptyRow(&d.Config, day)
+	for i := range d.Hourly {
+		d.Hourly[i] = empty
+	}
+	for _, r := range rows {
+		d.Hourly[hourOf(r.Keys[0].Value)] = r
+	}
+
+	for _, grp := range []struct {
+		key string
+		dst *[]metrics.Row
+	}{{"agent", &d.Agents}, {"team", &d.Teams}, {"channel", &d.Channels}, {"category", &d.Categories}} {
+		if *grp.dst, err = stats(day, day, grp.key); err != nil {
+			return nil, err
+		}
+		slices.SortStableFunc(*grp.dst, bySQI)
+	}
+
+	first := day.AddDate(0, 0, -(TrendDays - 1))
+	if rows, err = stats(first, day, "day"); err != nil {
+		return nil, err
+	}
+	byDay := make(map[string]metrics.Row, len(rows))
+	for _, r := range rows {
+		byDay[r.Keys[0].Value] = r
+	}
+	for i := range TrendDays {
+		date := first.AddDate(0, 0, i)
+		r, ok := byDay[date.Format(metrics.DateLayout)]
+		if !ok {
+			r = emptyRow(&d.Config, date)
+		}
+		r.Keys = nil
+		d.Trend = append(d.Trend, TrendDay{Date: date, Row: r})
+	}
+	d.Prev = d.Trend[TrendDays-2].Row
+
+	if rows, err = stats(day.AddDate(0, 0, -WeekDays), day.AddDate(0, 0, -1)); err != nil {
+		return nil, err
+	}
+	d.Week = rows[0]
+	return d, nil
+}
+
+// emptyRow is the row of a group without rooms: counts 0, the rest null.
+func emptyRow(cfg *metrics.Config, day time.Time) metrics.Row {
+	return metrics.NewAggregator(cfg, day, day, nil).Rows()[0]
+}
+
+// hourOf reads the hour of an hour key, YYYY-MM-DDTHH:00.
+func hourOf(key string) int {
+	if len(key) < 13 {
+		return 0
+	}
+	return int(key[11]-'0')*10 + int(key[12]-'0')
+}
+
+// bySQI orders rows best SQI first (as users see it, rounded), rows
+// without an SQI last, then by rooms, most first, then by key.
+func bySQI(a, b metrics.Row) int {
+	switch {
+	case a.SQI.Null != b.SQI.Null:
+		if a.SQI.Null {
+			return 1
+		}
+		return -1
+	case !a.SQI.Null:
+		if c := cmp.Compare(metrics.Round(b.SQI.V, 1), metrics.Round(a.SQI.V, 1)); c != 0 {
+			return c
+		}
+	}
+	if c := cmp.Compare(b.Values[metrics.MRooms].V, a.Values[metrics.MRooms].V); c != 0 {
+		return c
+	}
+	return compareKeys(a.Keys, b.Keys)
+}
+
+func compareKeys(a, b []metrics.KeyValue) int {
+	for i := range min(len(a), len(b)) {
+		switch {
+		case a[i].Null != b[i].Null:
+			if a[i].Null {
+				return 1
+			}
+			return -1
+		}
+		if c := cmp.Compare(a[i].Value, b[i].Value); c != 0 {
+			return c
+		}
+	}
+	return 0
+}

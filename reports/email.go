@@ -1,0 +1,433 @@
+package reports
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"sqi/metrics"
+	"sqi/reports/chart"
+	"sqi/reports/mail"
+)
+
+// Email is a report's e-mail: the same for every recipient but for the
+// To address and the Message-ID (Message).
+type Email struct {
+	Subject  string
+	HTML     string
+	Text     string
+	Inline   []mail.Part
+	Workbook mail.Part
+}
+
+//go:embed email.html
+var emailHTML string
+
+var emailTemplate = template.Must(template.New("email").Parse(emailHTML))
+
+// emailMetrics are the metrics the e-mail shows, with the direction that
+// is better: +1 higher, -1 lower, 0 neither (volumes).
+var emailMetrics = []struct {
+	name string
+	dir  int
+}{
+	{"rooms", 0}, {"offered", 0}, {"answered", 0},
+	{"service_level_pct", +1}, {"abandon_rate_pct", -1},
+	{"wait_avg_s", -1}, {"wait_p90_s", -1},
+	{"first_response_avg_s", -1}, {"reply_avg_s", -1},
+	{"handle_avg_s", 0}, {"score_avg", +1}, {"csat_pct", +1},
+}
+
+// Colours of the e-mail: better, worse, neutral.
+const (
+	colorBetter = "#1a7f37"
+	colorWorse  = "#c62828"
+	colorFlat   = "#6b7580"
+)
+
+// emailData is what the HTML template shows; every string is ready to
+// print (formatted and localized), so the template holds layout only.
+type emailData struct {
+	Lang                  string
+	Font                  template.CSS // a font-family list: trusted, it has quotes
+	Title, Heading, Meta  string
+	SQI, Grade            string
+	GradeColor            string
+	Changes               []emailChange
+	ComponentsTitle       string
+	ComponentHead         [4]string
+	Components            []emailComponent
+	HourlyAlt, HourlyCID  string
+	HourlyW, HourlyH      int
+	MetricsTitle          string
+	MetricHead            [4]string
+	Metrics               []emailMetric
+	AgentsTitle, NoAgents string
+	AgentHead             [5]string
+	Agents                []emailAgent
+	TrendAlt, TrendCID    string
+	TrendW, TrendH        int
+	Attached, Footer      string
+}
+
+type emailChange struct{ Label, Value, Color string }
+
+type emailComponent struct {
+	Name, Metric, Points, Change, ChangeColor string
+	Bar                                       int // 0..100
+	BarColor                                  string
+}
+
+type emailMetric struct{ Label, Key, Day, Prev, Change, ChangeColor string }
+
+type emailAgent struct{ Agent, Rooms, SQI, Grade, Weakest string }
+
+// Email composes the report's e-mail around the workbook (already
+// written): the HTML summary with two inline PNG charts, the plain-text
+// alternative and the attachment.
+func (g *Generator) Email(d *Daily, workbook []byte) (*Email, error) {
+	t := textsFor(d.Config.Locale)
+	hourly, trend, err := charts(d, t)
+	if err != nil {
+		return nil, err
+	}
+	sqi, grade := formatSQI(d.Total), d.Total.Grade
+	if grade == "" {
+		grade = "-"
+	}
+	e := &Email{
+		Subject: fmt.Sprintf(t.Subject, d.Config.Name, d.Date(), sqi, grade),
+		Inline: []mail.Part{
+			{Name: "hourly.png", ContentType: "image/png", ContentID: "hourly.png", Data: hourly},
+			{Name: "trend.png", ContentType: "image/png", ContentID: "trend.png", Data: trend},
+		},
+		Workbook: mail.Part{Name: FileName(d.Tenant(), d.Day), ContentType: ContentType, Data: workbook},
+	}
+	data := emailDataOf(d, t)
+	var buf bytes.Buffer
+	if err := emailTemplate.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("e-mail html: %w", err)
+	}
+	e.HTML = buf.String()
+	e.Text = emailText(data)
+	return e, nil
+}
+
+// Message is the e-mail to one recipient. Its Message-ID is derived from
+// the tenant, the date and the recipient: the same report to the same
+// address always has the same id.
+func (e *Email) Message(d *Daily, to string, at time.Time, domain string) *mail.Message {
+	return &mail.Message{
+		To: to, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
+		Inline: e.Inline, Attachments: []mail.Part{e.Workbook},
+		MessageID: MessageID(d.Tenant(), d.Day, to, domain),
+		Date:      at,
+	}
+}
+
+// charts draws the two PNG charts of the e-mail.
+func charts(d *Daily, t *texts) (hourly, trend []byte, err error) {
+	h := chart.Hourly{
+		Title:      fmt.Sprintf("%s, %s", t.HourlyChart, d.Date()),
+		VolumeName: t.ChartVolume, LevelName: t.ChartLevel,
+	}
+	for i, r := range d.Hourly {
+		h.Volume[i] = r.Values[metrics.MRooms].V
+		h.ServiceLevel[i] = math.NaN()
+		if v := r.Rounded(metrics.MServiceLevelPct); !v.Null {
+			h.ServiceLevel[i] = v.V
+		}
+	}
+	var hb, tb bytes.Buffer
+	if err := h.WritePNG(&hb); err != nil {
+		return nil, nil, fmt.Errorf("hourly chart: %w", err)
+	}
+	tr := chart.Trend{Title: t.TrendChart}
+	for _, td := range d.Trend {
+		tr.Labels = append(tr.Labels, td.Date.Format("01-02"))
+		v := math.NaN()
+		if !td.Row.SQI.Null {
+			v = metrics.Round(td.Row.SQI.V, 1)
+		}
+		tr.Values = append(tr.Values, v)
+	}
+	if err := tr.WritePNG(&tb); err != nil {
+		return nil, nil, fmt.Errorf("trend chart: %w", err)
+	}
+	return hb.Bytes(), tb.Bytes(), nil
+}
+
+func emailDataOf(d *Daily, t *texts) emailData {
+	ko := d.Config.Locale == "ko"
+	data := emailData{
+		Lang:    d.Config.Locale,
+		Font:    "Arial,Helvetica,sans-serif",
+		Title:   fmt.Sprintf("%s · %s %s", d.Config.Name, t.Title, d.Date()),
+		Heading: t.Greeting,
+		Meta: fmt.Sprintf("%s · %s (%s) · %s", d.Config.Name, d.Date(), weekday(d.Day, ko),
+			d.Config.TimeZone),
+		SQI:             formatSQI(d.Total),
+		Grade:           d.Total.Grade,
+		GradeColor:      gradeColor(d.Total),
+		ComponentsTitle: t.Components,
+		ComponentHead:   [4]string{t.Component, t.Key, t.Points, t.Change},
+		HourlyAlt:       t.HourlyTitle,
+		HourlyCID:       "hourly.png",
+		TrendAlt:        t.Trend,
+		TrendCID:        "trend.png",
+		MetricsTitle:    t.KeyMetrics,
+		MetricHead:      [4]string{t.Label, t.Day, t.Prev, t.Change},
+		AgentsTitle:     t.WorstAgents,
+		NoAgents:        t.NoAgent,
+		AgentHead:       [5]string{t.GroupKey["agent_id"], t.Rooms, t.SQI, t.Grade, t.Weakest},
+		Attached:        t.Attached,
+		Footer:          t.Footer,
+	}
+	if ko {
+		data.Font = template.CSS("'Malgun Gothic','맑은 고딕','Apple SD Gothic Neo','Noto Sans KR',Arial,sans-serif")
+	}
+	var h chart.Hourly
+	data.HourlyW, data.HourlyH = h.Size()
+	var tr chart.Trend
+	data.TrendW, data.TrendH = tr.Size()
+
+	day, prev, week := sqiValue(&d.Total), sqiValue(&d.Prev), sqiValue(&d.Week)
+	data.Changes = []emailChange{
+		change(t.Change, diff(day, prev, 1), +1, "%+.1f"),
+		change(t.ChangeWeek, diff(day, week, 1), +1, "%+.1f"),
+	}
+
+	for _, name := range componentNames(&d.Config) {
+		c := d.Config.Components[name]
+		p := rounded(points(&d.Total, name), 2)
+		ec := emailComponent{Name: t.componentLabel(name), Metric: c.Metric, Points: "-", Change: "", BarColor: chart.Hex(chart.Blue)}
+		if !p.Null {
+			ec.Points = strconv.FormatFloat(p.V, 'f', 1, 64)
+			ec.Bar = int(math.Round(p.V))
+			if p.V < 50 {
+				ec.BarColor = colorWorse
+			}
+		}
+		ch := change("", diff(p, rounded(points(&d.Prev, name), 2), 2), +1, "%+.1f")
+		ec.Change, ec.ChangeColor = ch.Value, ch.Color
+		if c.Weight == 0 {
+			ec.Metric += " · 0"
+		}
+		data.Components = append(data.Components, ec)
+	}
+
+	for _, m := range emailMetrics {
+		i, _ := metrics.MetricIndex(m.name)
+		kind := metrics.Catalog[i].Kind
+		dv, pv := d.Total.Rounded(i), d.Prev.Rounded(i)
+		ch := change("", diff(dv, pv, 2), m.dir, deltaFormat(kind, t))
+		data.Metrics = append(data.Metrics, emailMetric{
+			Label: t.metricLabel(i), Key: m.name,
+			Day: formatValue(dv, kind, t), Prev: formatValue(pv, kind, t),
+			Change: ch.Value, ChangeColor: ch.Color,
+		})
+	}
+
+	for _, r := range worstAgents(d.Agents, 5) {
+		a := emailAgent{Agent: r.Keys[0].Value, Rooms: formatValue(r.Values[metrics.MRooms], metrics.Count, t),
+			SQI: formatSQI(r), Grade: r.Grade}
+		if n, p := weakest(&r); n != "" {
+			a.Weakest = fmt.Sprintf("%s %.0f", t.componentLabel(n), p)
+		}
+		data.Agents = append(data.Agents, a)
+	}
+	return data
+}
+
+// worstAgents returns the n agents with the lowest SQI, lowest first;
+// the group of rooms without an agent is not an agent.
+func worstAgents(rows []metrics.Row, n int) []metrics.Row {
+	var out []metrics.Row
+	for i := len(rows) - 1; i >= 0 && len(out) < n; i-- {
+		r := rows[i]
+		if r.SQI.Null || len(r.Keys) == 0 || r.Keys[0].Null {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// weakest is the weighted component with the fewest points.
+func weakest(r *metrics.Row) (string, float64) {
+	name, low := "", math.Inf(1)
+	for _, c := range r.Components {
+		if !c.Points.Null && c.Points.V < low {
+			name, low = c.Name, c.Points.V
+		}
+	}
+	return name, low
+}
+
+func formatSQI(r metrics.Row) string {
+	if r.SQI.Null {
+		return "-"
+	}
+	return strconv.FormatFloat(metrics.Round(r.SQI.V, 1), 'f', 1, 64)
+}
+
+func gradeColor(r metrics.Row) string {
+	switch {
+	case r.SQI.Null:
+		return colorFlat
+	case r.SQI.V >= 85:
+		return colorBetter
+	case r.SQI.V >= 70:
+		return chart.Hex(chart.Blue)
+	case r.SQI.V >= 50:
+		return chart.Hex(chart.Orange)
+	}
+	return colorWorse
+}
+
+// change formats a change; dir says whether up is better (+1), worse
+// (-1) or neither (0).
+func change(label string, v metrics.Value, dir int, format string) emailChange {
+	c := emailChange{Label: label, Value: "-", Color: colorFlat}
+	if v.Null {
+		return c
+	}
+	arrow := "▲ "
+	if v.V < 0 {
+		arrow = "▼ "
+	} else if v.V == 0 {
+		arrow = ""
+	}
+	c.Value = arrow + strings.TrimPrefix(addThousands(fmt.Sprintf(format, v.V)), "+")
+	if v.V > 0 {
+		c.Value = arrow + "+" + strings.TrimPrefix(c.Value, arrow)
+	}
+	switch {
+	case dir == 0 || v.V == 0:
+	case (v.V > 0) == (dir > 0):
+		c.Color = colorBetter
+	default:
+		c.Color = colorWorse
+	}
+	return c
+}
+
+func deltaFormat(k metrics.Kind, t *texts) string {
+	switch k {
+	case metrics.Count:
+		return "%+.0f"
+	case metrics.Seconds:
+		return "%+.2f" + strings.ReplaceAll(secondsSuffix(t), "%", "%%")
+	case metrics.Percent:
+		if t == &textsKO {
+			return "%+.2f%%p"
+		}
+		return "%+.2f pp"
+	}
+	return "%+.2f"
+}
+
+func secondsSuffix(t *texts) string {
+	if t == &textsKO {
+		return "초"
+	}
+	return " s"
+}
+
+// formatValue is a metric value as the e-mail shows it.
+func formatValue(v metrics.Value, k metrics.Kind, t *texts) string {
+	if v.Null {
+		return "-"
+	}
+	switch k {
+	case metrics.Count:
+		return addThousands(strconv.FormatFloat(v.V, 'f', 0, 64))
+	case metrics.Seconds:
+		return addThousands(strconv.FormatFloat(v.V, 'f', 2, 64)) + secondsSuffix(t)
+	case metrics.Percent:
+		return strconv.FormatFloat(v.V, 'f', 2, 64) + "%"
+	}
+	return strconv.FormatFloat(v.V, 'f', 2, 64)
+}
+
+// addThousands puts thousands separators into the integer part of a
+// formatted number.
+func addThousands(s string) string {
+	start := strings.IndexAny(s, "0123456789")
+	if start < 0 {
+		return s
+	}
+	end := start
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	digits := s[start:end]
+	if len(digits) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return s[:start] + b.String() + s[end:]
+}
+
+func weekday(d time.Time, ko bool) string {
+	if ko {
+		return [...]string{"일", "월", "화", "수", "목", "금", "토"}[d.Weekday()]
+	}
+	return d.Weekday().String()[:3]
+}
+
+// emailText is the plain-text alternative: the same content, in columns
+// that survive a monospace or proportional font alike (one item a line).
+func emailText(e emailData) string {
+	var b strings.Builder
+	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	line("%s", e.Heading)
+	line("%s", e.Meta)
+	line("")
+	grade := e.Grade
+	if grade == "" {
+		grade = "-"
+	}
+	line("SQI %s (%s)", e.SQI, grade)
+	for _, c := range e.Changes {
+		line("  %s: %s", c.Label, c.Value)
+	}
+	line("")
+	line("%s", e.ComponentsTitle)
+	for _, c := range e.Components {
+		ch := ""
+		if c.Change != "-" && c.Change != "" {
+			ch = " (" + c.Change + ")"
+		}
+		line("  - %s [%s]: %s%s", c.Name, c.Metric, c.Points, ch)
+	}
+	line("")
+	line("%s (%s / %s / %s)", e.MetricsTitle, e.MetricHead[1], e.MetricHead[2], e.MetricHead[3])
+	for _, m := range e.Metrics {
+		line("  - %s [%s]: %s / %s / %s", m.Label, m.Key, m.Day, m.Prev, m.Change)
+	}
+	line("")
+	line("%s", e.AgentsTitle)
+	if len(e.Agents) == 0 {
+		line("  %s", e.NoAgents)
+	}
+	for i, a := range e.Agents {
+		line("  %d. %s: SQI %s (%s), %s %s, %s", i+1, a.Agent, a.SQI, a.Grade, e.AgentHead[1], a.Rooms, a.Weakest)
+	}
+	line("")
+	line("%s", e.Attached)
+	line("-- ")
+	line("%s", e.Footer)
+	return b.String()
+}

@@ -1,0 +1,207 @@
+package reports
+
+import (
+	"sqi/metrics"
+)
+
+// texts are the words of the workbook and the e-mail in one locale. Metric
+// labels come from metrics.Catalog; the keys (metric and column names) are
+// never translated, so the workbook and the API speak the same names.
+type texts struct {
+	Title, Date, TimeZone, Generated, Period                     string
+	Key, Label, Unit, Definition                                 string
+	Day, Prev, Change, Week, ChangeWeek                          string
+	SQI, Grade, Components, Component, Weight, Target, Worst     string
+	Points                                                       string
+	Trend, HourlyTitle, HourlyChart, TrendChart                  string
+	ChartVolume, ChartLevel                                      string
+	Hour                                                         string
+	GroupKey                                                     map[string]string
+	Room                                                         map[string]string
+	Outcome                                                      map[string]string
+	ComponentName                                                map[string]string
+	Seconds                                                      string
+	NoData                                                       string
+	WeekNote                                                     string
+	Subject                                                      string
+	Greeting, KeyMetrics, WorstAgents, Attached, Footer, NoAgent string
+	Rooms                                                        string
+	Better, Worse, Weakest                                       string
+	Kinds                                                        [4]string
+	Extra                                                        map[string]string
+}
+
+var textsEN = texts{
+	Title:       "Daily service quality report",
+	Date:        "Date",
+	TimeZone:    "Time zone",
+	Generated:   "Generated",
+	Period:      "Covers",
+	Key:         "Key",
+	Label:       "Label",
+	Unit:        "Unit",
+	Definition:  "Definition",
+	Day:         "Day",
+	Prev:        "Previous day",
+	Change:      "Change",
+	Week:        "7-day avg",
+	ChangeWeek:  "vs 7-day",
+	SQI:         "SQI",
+	Grade:       "Grade",
+	Components:  "Components",
+	Component:   "Component",
+	Weight:      "Weight",
+	Target:      "Target",
+	Worst:       "Worst",
+	Points:      "Points",
+	Trend:       "SQI, last 14 days",
+	HourlyTitle: "Rooms per hour and service level",
+	// Chart texts stay ASCII: the PNG charts use the Go fonts.
+	HourlyChart: "Rooms per hour and service level",
+	TrendChart:  "SQI, last 14 days",
+	ChartVolume: "Rooms",
+	ChartLevel:  "Service level %",
+	Hour:        "Hour",
+	GroupKey: map[string]string{
+		"hour": "Hour", "day": "Day", "agent_id": "Agent", "team_id": "Team",
+		"channel": "Channel", "category": "Category",
+	},
+	Room: map[string]string{
+		"room_id": "Room", "opened_at": "Opened", "queued_at": "Queued", "assigned_at": "Assigned",
+		"closed_at": "Closed", "agent_id": "Agent", "team_id": "Team", "channel": "Channel",
+		"category": "Category", "outcome": "Outcome", "wait_s": "Wait",
+		"first_response_s": "First response", "assigned_response_s": "Response after assignment",
+		"handle_s": "Handle", "wrapup_s": "Wrap-up", "dropped": "Dropped", "transfers": "Transfers",
+		"score": "Score", "reply_turns": "Reply turns", "unanswered_turns": "Unanswered turns",
+		"reply_avg_s": "Avg reply", "invalid_reason": "Invalid (reason)",
+	},
+	Outcome: map[string]string{
+		"bot_only": "bot only", "answered": "answered", "abandoned": "abandoned",
+		"short_abandoned": "short abandon", "waiting": "in queue", "invalid": "invalid",
+	},
+	ComponentName: map[string]string{
+		"service_level": "Service level", "wait": "Wait", "response": "Response",
+		"satisfaction": "Satisfaction", "abandonment": "Abandonment",
+	},
+	Seconds:     "s",
+	NoData:      "no rooms",
+	WeekNote:    "7-day avg: the 7 days before, as one range; counts per day",
+	Subject:     "[SQI] %s %s daily report: SQI %s (%s)",
+	Greeting:    "Daily service quality report",
+	KeyMetrics:  "Key metrics",
+	WorstAgents: "Five agents with the lowest SQI",
+	Attached:    "The full report (hourly, agents, teams, channels, categories, every room and the definitions) is attached as an Excel workbook.",
+	Footer:      "Sent by sqi. Numbers are those of the API and `sqi stats` for the same day.",
+	NoAgent:     "No agent has an SQI for this day.",
+	Rooms:       "Rooms",
+	Better:      "better",
+	Weakest:     "Weakest component",
+	Worse:       "worse",
+	Kinds:       [4]string{"count", "seconds", "percent (0-100)", "points"},
+	Extra: map[string]string{
+		"sqi":        "Service Quality Index: the weight-averaged points of the components whose metric is not null (SPEC §5).",
+		"grade":      "The first grade whose minimum the SQI (rounded to 1 decimal) reaches.",
+		"components": "Each component maps its metric linearly from worst (0 points) to target (100 points), clamped.",
+		"outcome":    "bot_only: never queued; answered: queued and assigned; abandoned / short_abandoned: queued, closed before any assignment; in queue: still waiting; invalid: contradictory times (counts in rooms only).",
+		"rooms":      "Rooms sheet: one row per room opened on the day, times in the tenant's time zone.",
+	},
+}
+
+var textsKO = texts{
+	Title:       "일일 상담 품질 리포트",
+	Date:        "날짜",
+	TimeZone:    "시간대",
+	Generated:   "생성 시각",
+	Period:      "집계 구간",
+	Key:         "키",
+	Label:       "항목",
+	Unit:        "단위",
+	Definition:  "정의",
+	Day:         "당일",
+	Prev:        "전일",
+	Change:      "전일 대비",
+	Week:        "7일 평균",
+	ChangeWeek:  "7일 평균 대비",
+	SQI:         "SQI",
+	Grade:       "등급",
+	Components:  "구성 요소",
+	Component:   "구성 요소",
+	Weight:      "가중치",
+	Target:      "목표",
+	Worst:       "최저",
+	Points:      "점수",
+	Trend:       "최근 14일 SQI",
+	HourlyTitle: "시간대별 상담량과 서비스 레벨",
+	HourlyChart: "Rooms per hour and service level",
+	TrendChart:  "SQI, last 14 days",
+	ChartVolume: "Rooms",
+	ChartLevel:  "Service level %",
+	Hour:        "시간대",
+	GroupKey: map[string]string{
+		"hour": "시간대", "day": "날짜", "agent_id": "상담원", "team_id": "팀",
+		"channel": "채널", "category": "상담 유형",
+	},
+	Room: map[string]string{
+		"room_id": "상담방", "opened_at": "생성", "queued_at": "대기열 진입", "assigned_at": "배정",
+		"closed_at": "종료", "agent_id": "상담원", "team_id": "팀", "channel": "채널",
+		"category": "상담 유형", "outcome": "결과", "wait_s": "대기 시간",
+		"first_response_s": "최초 응대 시간", "assigned_response_s": "배정 후 최초 응대 시간",
+		"handle_s": "대화 시간", "wrapup_s": "후처리 시간", "dropped": "배정 후 포기", "transfers": "이관",
+		"score": "만족도", "reply_turns": "응답 턴", "unanswered_turns": "미응답 턴",
+		"reply_avg_s": "평균 고객 대기 시간", "invalid_reason": "오류 (사유)",
+	},
+	Outcome: map[string]string{
+		"bot_only": "봇 전용", "answered": "응대", "abandoned": "배정 전 포기",
+		"short_abandoned": "단기 포기", "waiting": "대기 중", "invalid": "오류",
+	},
+	ComponentName: map[string]string{
+		"service_level": "서비스 레벨", "wait": "대기 시간", "response": "응답 속도",
+		"satisfaction": "만족도", "abandonment": "포기율",
+	},
+	Seconds:     "초",
+	NoData:      "상담 없음",
+	WeekNote:    "7일 평균: 직전 7일을 하나의 구간으로 집계, 건수는 일평균",
+	Subject:     "[SQI] %s %s 일일 리포트: SQI %s (%s)",
+	Greeting:    "일일 상담 품질 리포트",
+	KeyMetrics:  "주요 지표",
+	WorstAgents: "SQI 하위 상담원 5명",
+	Attached:    "전체 리포트(시간대별, 상담원, 팀, 채널, 상담 유형, 상담방 전체, 지표 정의)는 첨부된 엑셀 파일에 있습니다.",
+	Footer:      "sqi가 보낸 메일입니다. 수치는 같은 날의 API 및 `sqi stats` 결과와 같습니다.",
+	NoAgent:     "이 날 SQI가 있는 상담원이 없습니다.",
+	Rooms:       "상담방",
+	Better:      "개선",
+	Weakest:     "가장 낮은 구성 요소",
+	Worse:       "악화",
+	Kinds:       [4]string{"건수", "초", "퍼센트 (0-100)", "점수"},
+	Extra: map[string]string{
+		"sqi":        "서비스 품질 지수: 지표가 null이 아닌 구성 요소 점수의 가중 평균 (SPEC §5).",
+		"grade":      "SQI(소수 첫째 자리 반올림)가 처음으로 도달하는 등급 기준.",
+		"components": "각 구성 요소는 지표를 최저(0점)에서 목표(100점)까지 선형으로 환산하며 0~100으로 제한.",
+		"outcome":    "bot_only: 대기열 미진입; answered: 대기열 진입 후 배정; abandoned / short_abandoned: 배정 전 종료; 대기 중: 아직 대기; 오류: 시각이 모순되는 상담방 (전체 상담방에만 집계).",
+		"rooms":      "상담방 시트: 당일 생성된 상담방 한 건당 한 행, 시각은 테넌트 시간대 기준.",
+	},
+}
+
+func textsFor(locale string) *texts {
+	if locale == "ko" {
+		return &textsKO
+	}
+	return &textsEN
+}
+
+// metricLabel is a metric's label in the locale.
+func (t *texts) metricLabel(i int) string {
+	if t == &textsKO {
+		return metrics.Catalog[i].LabelKO
+	}
+	return metrics.Catalog[i].LabelEN
+}
+
+// componentLabel is a component's name in the locale: the known ones are
+// translated, a tenant's own keep their configured name.
+func (t *texts) componentLabel(name string) string {
+	if l, ok := t.ComponentName[name]; ok {
+		return l
+	}
+	return name
+}

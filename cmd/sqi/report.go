@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sqi/metrics"
+	"sqi/query"
+	"sqi/reports"
+	"sqi/reports/mail"
+	"sqi/store"
+)
+
+func init() {
+	commands["report"] = command{
+		usage: "daily --tenant T [--date D] [--out F.xlsx] [--email]: the daily report, on demand",
+		run:   runReport,
+	}
+}
+
+// defaultFrom is the sender when SMTP_FROM is not set.
+const defaultFrom = "SQI Reports <sqi-reports@localhost>"
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "daily" {
+		return usagef("give daily: sqi report daily --tenant T --date D [--out F.xlsx] [--email]")
+	}
+	fs := e.flags("report daily")
+	tenant := fs.String("tenant", "", "tenant id")
+	dateFlag := fs.String("date", "", "local date YYYY-MM-DD (default: the tenant's previous local day)")
+	out := fs.String("out", "", "write the workbook to this file (- for standard output); default sqi-daily-<tenant>-<date>.xlsx here, unless --email")
+	email := fs.Bool("email", false, "e-mail the report to the tenant's recipients over SMTP_URL (never twice to one recipient)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if !metrics.ValidTenantID(*tenant) {
+		return usagef("--tenant %q: give a tenant id (see 'sqi tenant list')", *tenant)
+	}
+	var mailer *mail.SMTP
+	if *email {
+		raw := e.getenv("SMTP_URL")
+		if raw == "" {
+			return usagef("--email needs SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587?tls=starttls")
+		}
+		from := e.getenv("SMTP_FROM")
+		if from == "" {
+			from = defaultFrom
+		}
+		var err error
+		if mailer, err = mail.New(raw, from); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	db, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	gen := &reports.Generator{DB: db}
+	day, err := reportDate(ctx, db, *tenant, *dateFlag)
+	if err != nil {
+		return err
+	}
+
+	if *out != "" || !*email {
+		path := *out
+		if path == "" {
+			path = reports.FileName(*tenant, day)
+		}
+		if err := writeWorkbook(ctx, e, gen, *tenant, day, path); err != nil {
+			return err
+		}
+	}
+	if !*email {
+		return nil
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	d := reports.NewDeliverer(gen, mailer, time.Now, log)
+	ds, err := d.DeliverNow(ctx, *tenant, day, 3, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	if len(ds) == 0 {
+		return usagef("--email: %v", reports.ErrNoRecipients)
+	}
+	failed := 0
+	for _, x := range ds {
+		note := ""
+		switch x.Status {
+		case store.DeliverySent:
+			note = "sent " + x.SentAt.Local().Format(time.DateTime)
+		case store.DeliveryRetry:
+			note = "failed; `sqi serve` retries at " + x.NextAttemptAt.Local().Format(time.DateTime) + ": " + x.LastError
+			failed++
+		default:
+			note = x.LastError
+			failed++
+		}
+		fmt.Fprintf(e.stdout, "%s: %s (attempts %d) %s\n", x.Recipient, x.Status, x.Attempts, note)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d deliveries not sent", failed, len(ds))
+	}
+	return nil
+}
+
+// reportDate is --date, or the tenant's previous local day.
+func reportDate(ctx context.Context, db *store.DB, tenant, flag string) (time.Time, error) {
+	if flag != "" {
+		d, err := metrics.ParseDate(flag)
+		if err != nil {
+			return time.Time{}, usagef("--date: %v", err)
+		}
+		return d, nil
+	}
+	t, err := db.Tenant(ctx, tenant)
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, usagef("--tenant: unknown tenant %q (see 'sqi tenant list')", tenant)
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := time.Now().In(t.Config.Location())
+	return time.Date(now.Year(), now.Month(), now.Day()-1, 0, 0, 0, 0, time.UTC), nil
+}
+
+// writeWorkbook writes the workbook to path ("-": standard output) through
+// a temporary file renamed into place, so a failed run leaves no half file.
+func writeWorkbook(ctx context.Context, e *env, gen *reports.Generator, tenant string, day time.Time, path string) error {
+	if path == "-" {
+		err := gen.WriteDaily(ctx, tenant, day, e.stdout)
+		return unknownTenant(err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sqi-report-*.xlsx")
+	if err != nil {
+		return usagef("--out %s: %v", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := gen.WriteDaily(ctx, tenant, day, tmp); err != nil {
+		tmp.Close()
+		return unknownTenant(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", path, info.Size())
+	return nil
+}
+
+func unknownTenant(err error) error {
+	if errors.Is(err, query.ErrUnknownTenant) {
+		return usagef("--tenant: %v (see 'sqi tenant list')", err)
+	}
+	return err
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sqi/metrics"
+	"sqi/query"
 	"sqi/store"
 )
 
@@ -35,7 +36,7 @@ func (s *Server) getDailyReport(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	if err := s.reports.WriteDaily(c.Request.Context(), t.Config.TenantID, day, &buf); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, query.ErrUnknownTenant) {
 			err = notFoundTenant(t.Config.TenantID)
 		}
 		s.problem(c, err)

@@ -39,14 +39,18 @@ func (s *Server) readyz(c *gin.Context) {
 		r.Status, r.Reason = "not ready", reason
 		c.JSON(http.StatusServiceUnavailable, r)
 	}
+	// The causes go to the log, not to the body: /readyz needs no key,
+	// and a connection error names hosts and users.
 	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("not ready", "request_id", requestIDOf(c), "err", err)
 		r.Database = "unreachable"
-		notReady("the database does not answer: " + err.Error())
+		notReady("the database does not answer within " + readyCheckTimeout.String() + " (the cause is in the service's log)")
 		return
 	}
 	run, found, err := s.store.LastETLRun(ctx)
 	if err != nil {
-		notReady("cannot read the last ETL run: " + err.Error())
+		s.log.Warn("not ready", "request_id", requestIDOf(c), "err", err)
+		notReady("the last ETL run cannot be read (the cause is in the service's log)")
 		return
 	}
 	if found {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -65,7 +66,7 @@ func (s *Server) rateLimit(c *gin.Context) {
 	p, _ := principalOf(c)
 	if ok, wait := s.limits.allow(p.KeyID, s.now()); !ok {
 		s.problem(c, &Error{Status: http.StatusTooManyRequests, Type: "rate-limited", RetryAfter: wait,
-			Detail: "this API key sent more than its rate of requests; wait for the seconds of Retry-After and send fewer requests"})
+			Detail: fmt.Sprintf("this API key may send %g requests a second (bursts of %d): wait the seconds of Retry-After, then send fewer", float64(s.cfg.RateLimit), s.limits.burst)})
 		return
 	}
 	c.Next()

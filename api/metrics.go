@@ -61,9 +61,20 @@ func newServerMetrics(s *Server) *serverMetrics {
 }
 
 func (m *serverMetrics) observeRequest(c *gin.Context, status int, d time.Duration) {
-	route := routeLabel(c)
-	m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(c.Request.Method, route).Observe(d.Seconds())
+	route, method := routeLabel(c), methodLabel(c.Request.Method)
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// methodLabel keeps the method label to a few values: a client may send
+// any method name.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // ObserveETL records an ETL run; `sqi serve` sets it as etl.Runner.Observe.

@@ -127,7 +127,7 @@ func (s *Server) problem(c *gin.Context, err error) {
 		Instance: c.Request.URL.Path, RequestID: id, Param: e.Param, Errors: e.Errors,
 	}
 	h := c.Writer.Header()
-	for _, k := range []string{"Content-Disposition", "Content-Length", "X-Next-Cursor"} {
+	for _, k := range []string{"Content-Disposition", "Content-Length"} {
 		h.Del(k)
 	}
 	switch e.Status {

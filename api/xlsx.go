@@ -11,8 +11,8 @@ import (
 
 // xlsxMaxRows is the number of data rows of a sheet: Excel's 1,048,576
 // rows less the header. A longer table goes on in sheets named <name>_2,
-// <name>_3...
-const xlsxMaxRows = excelize.TotalRows - 1
+// <name>_3... A variable for the test.
+var xlsxMaxRows = excelize.TotalRows - 1
 
 // writeXLSX writes a table as an Excel workbook: a header row of the
 // column names (bold, frozen), numbers as numbers, dates and times as

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,7 +78,9 @@ func (w *gzipWriter) decide() {
 	}
 	w.decided = true
 	h := w.Header()
-	h.Add("Vary", "Accept-Encoding")
+	if !slices.ContainsFunc(h.Values("Vary"), func(v string) bool { return strings.Contains(v, "Accept-Encoding") }) {
+		h.Add("Vary", "Accept-Encoding")
+	}
 	status := w.Status()
 	ct := h.Get("Content-Type")
 	if status < 200 || status == 204 || status == 304 || h.Get("Content-Encoding") != "" {

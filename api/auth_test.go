@@ -1,13 +1,13 @@
 package api_test
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"sqi/api"
+	"sqi/internal/pgtest"
 )
 
 func TestNewKey(t *testing.T) {
@@ -130,7 +130,7 @@ func TestRateLimit(t *testing.T) {
 // slow one a 503 timeout, never a hang or a crash.
 func TestStoreErrors(t *testing.T) {
 	t.Parallel()
-	srv, err := api.New(api.Deps{Store: nopStore{err: errors.New("connection refused")}, Stats: nopStats}, api.DefaultConfig())
+	srv, err := api.New(api.Deps{Store: unreachableDB(t)}, api.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestStoreErrors(t *testing.T) {
 
 func TestRequestID(t *testing.T) {
 	t.Parallel()
-	srv, err := api.New(api.Deps{Store: nopStore{}, Stats: nopStats}, api.DefaultConfig())
+	srv, err := api.New(api.Deps{Store: pgtest.New(t)}, api.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

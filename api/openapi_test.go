@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sqi/api"
+	"sqi/internal/pgtest"
 	"sqi/metrics"
 	"sqi/query"
 )
@@ -59,7 +60,7 @@ var ginParam = regexp.MustCompile(`:([a-z_]+)`)
 func TestOpenAPIRoutes(t *testing.T) {
 	t.Parallel()
 	doc := loadOpenAPI(t)
-	srv, err := api.New(api.Deps{Store: nopStore{}, Stats: nopStats}, api.DefaultConfig())
+	srv, err := api.New(api.Deps{Store: pgtest.New(t)}, api.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

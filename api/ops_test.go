@@ -12,6 +12,7 @@ import (
 
 	"sqi/api"
 	"sqi/etl"
+	"sqi/internal/pgtest"
 	"sqi/metrics"
 	"sqi/query"
 	"sqi/store"
@@ -47,7 +48,7 @@ func TestReadyz(t *testing.T) {
 	}
 
 	// Before the first ETL run.
-	srv, err := api.New(api.Deps{Store: nopStore{}, Stats: nopStats}, api.DefaultConfig())
+	srv, err := api.New(api.Deps{Store: pgtest.New(t)}, api.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"sqi/metrics"
@@ -109,7 +111,14 @@ func (g *Generator) WriteDaily(ctx context.Context, tenantID string, day time.Ti
 	return g.WriteWorkbook(ctx, d, w)
 }
 
-// Daily computes the report of tenantID's local day.
+// Daily computes the report of tenantID's local day. The numbers are
+// query.StatsWith's: the same aggregator over the same room blocks. But
+// instead of one StatsWith per table (eight of them, the day's blocks
+// decoded six times), one pass over the blocks of the TrendDays days
+// feeds every table's aggregator; each ignores the rooms outside its
+// dates. Blocks are decoded in parallel, each into aggregators of its own,
+// merged in block order as StatsWith does, so every sum is added in the
+// same order and the rows are bit for bit those of `sqi stats`.
 func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (*Daily, error) {
 	cfg, err := g.config(ctx, tenantID)
 	if err != nil {
@@ -119,50 +128,29 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 	d := &Daily{Config: cfg, Day: day, GeneratedAt: g.now()}
 	d.Start, d.End = metrics.DayBounds(day, day, cfg.Location())
 
-	stats := func(from, to time.Time, groupBy ...string) ([]metrics.Row, error) {
-		q := query.Query{Tenant: tenantID, From: from, To: to, GroupBy: groupBy}
-		if q.GroupBy == nil {
-			q.GroupBy = []string{}
-		}
-		res, err := query.StatsWith(ctx, g.DB, &d.Config, q)
-		if err != nil {
-			return nil, fmt.Errorf("daily report %s %s: %w", tenantID, day.Format(metrics.DateLayout), err)
-		}
-		return res.Rows, nil
-	}
-	rows, err := stats(day, day)
+	first := day.AddDate(0, 0, -(TrendDays - 1))
+	set, err := scan(ctx, g.DB, &d.Config, tenantID, first, day, func() *aggregators { return newAggregators(&d.Config, day) })
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("daily report %s %s: %w", tenantID, day.Format(metrics.DateLayout), err)
 	}
-	d.Total = rows[0]
 
-	if rows, err = stats(day, day, "hour"); err != nil {
-		return nil, err
-	}
+	d.Total = set.total.Rows()[0]
 	empty := emptyRow(&d.Config, day)
 	for i := range d.Hourly {
 		d.Hourly[i] = empty
 	}
-	for _, r := range rows {
+	for _, r := range set.hour.Rows() {
 		d.Hourly[hourOf(r.Keys[0].Value)] = r
 	}
-
 	for _, grp := range []struct {
-		key string
+		agg *metrics.Aggregator
 		dst *[]metrics.Row
-	}{{"agent", &d.Agents}, {"team", &d.Teams}, {"channel", &d.Channels}, {"category", &d.Categories}} {
-		if *grp.dst, err = stats(day, day, grp.key); err != nil {
-			return nil, err
-		}
+	}{{set.agent, &d.Agents}, {set.team, &d.Teams}, {set.channel, &d.Channels}, {set.category, &d.Categories}} {
+		*grp.dst = grp.agg.Rows()
 		slices.SortStableFunc(*grp.dst, bySQI)
 	}
-
-	first := day.AddDate(0, 0, -(TrendDays - 1))
-	if rows, err = stats(first, day, "day"); err != nil {
-		return nil, err
-	}
-	byDay := make(map[string]metrics.Row, len(rows))
-	for _, r := range rows {
+	byDay := map[string]metrics.Row{}
+	for _, r := range set.trend.Rows() {
 		byDay[r.Keys[0].Value] = r
 	}
 	for i := range TrendDays {
@@ -175,12 +163,128 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 		d.Trend = append(d.Trend, TrendDay{Date: date, Row: r})
 	}
 	d.Prev = d.Trend[TrendDays-2].Row
-
-	if rows, err = stats(day.AddDate(0, 0, -WeekDays), day.AddDate(0, 0, -1)); err != nil {
-		return nil, err
-	}
-	d.Week = rows[0]
+	d.Week = set.week.Rows()[0]
 	return d, nil
+}
+
+// aggregators are the tables of a report, each an aggregator over its
+// dates: the day (total and by hour, agent, team, channel, category), the
+// trend (by day) and the week before.
+type aggregators struct {
+	total, hour, agent, team, channel, category *metrics.Aggregator
+	trend, week                                 *metrics.Aggregator
+}
+
+func newAggregators(cfg *metrics.Config, day time.Time) *aggregators {
+	one := func(from, to time.Time, by ...string) *metrics.Aggregator {
+		if by == nil {
+			by = []string{}
+		}
+		return metrics.NewAggregator(cfg, from, to, by)
+	}
+	return &aggregators{
+		total: one(day, day), hour: one(day, day, "hour"),
+		agent: one(day, day, "agent"), team: one(day, day, "team"),
+		channel: one(day, day, "channel"), category: one(day, day, "category"),
+		trend: one(day.AddDate(0, 0, -(TrendDays-1)), day, "day"),
+		week:  one(day.AddDate(0, 0, -WeekDays), day.AddDate(0, 0, -1)),
+	}
+}
+
+func (a *aggregators) all() []*metrics.Aggregator {
+	return []*metrics.Aggregator{a.total, a.hour, a.agent, a.team, a.channel, a.category, a.trend, a.week}
+}
+
+func (a *aggregators) add(r *metrics.Room) {
+	for _, x := range a.all() {
+		x.Add(r)
+	}
+}
+
+func (a *aggregators) merge(b *aggregators) {
+	bs := b.all()
+	for i, x := range a.all() {
+		x.Merge(bs[i])
+	}
+}
+
+// scan reads the room blocks of the local dates from..to once, decoding
+// them in parallel into a fresh set of aggregators each and merging the
+// sets in block order (query.StatsWith's order).
+func scan(ctx context.Context, db *store.DB, cfg *metrics.Config, tenantID string, from, to time.Time, fresh func() *aggregators) (*aggregators, error) {
+	start, end := metrics.DayBounds(from, to, cfg.Location())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		i int
+		b store.Block
+	}
+	type part struct {
+		i   int
+		set *aggregators
+		err error
+	}
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	jobs := make(chan job, workers)
+	parts := make(chan part, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				set := fresh()
+				err := j.b.Rooms(start, end, func(r *metrics.Room) error {
+					set.add(r)
+					return nil
+				})
+				parts <- part{j.i, set, err}
+			}
+		}()
+	}
+	var readErr error
+	go func() {
+		n := 0
+		readErr = db.Blocks(ctx, tenantID, start, end, func(b store.Block) error {
+			select {
+			case jobs <- job{n, b}:
+				n++
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		close(jobs)
+		wg.Wait()
+		close(parts)
+	}()
+
+	total := fresh()
+	pending := map[int]*aggregators{}
+	next := 0
+	var firstErr error
+	for p := range parts {
+		if p.err != nil {
+			if firstErr == nil {
+				firstErr = p.err
+				cancel()
+			}
+			continue
+		}
+		pending[p.i] = p.set
+		for set, ok := pending[next]; ok; set, ok = pending[next] {
+			total.merge(set)
+			delete(pending, next)
+			next++
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if readErr != nil {
+		return nil, readErr
+	}
+	return total, nil
 }
 
 // emptyRow is the row of a group without rooms: counts 0, the rest null.

@@ -44,7 +44,9 @@ func (g *Generator) WriteWorkbook(ctx context.Context, d *Daily, w io.Writer) er
 			return fmt.Errorf("workbook %s %s: %w", d.Tenant(), d.Date(), err)
 		}
 	}
-	f.SetActiveSheet(0)
+	// Summary stays the active sheet (it was the new file's first). No
+	// SetActiveSheet: it would read every worksheet back, the streamed
+	// Rooms sheet included, whole, into memory.
 	if err := f.SetDocProps(&excelize.DocProperties{
 		Title:    fmt.Sprintf("%s %s %s", d.Config.Name, b.t.Title, d.Date()),
 		Subject:  "SQI daily report",

@@ -1,0 +1,91 @@
+package reports_test
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"sqi/metrics"
+	"sqi/query"
+	"sqi/reports"
+)
+
+// TestDailyMatchesStats: the one pass of Daily gives, table by table,
+// exactly the rows query.StatsWith gives for the same dates and grouping
+// (bit for bit, unrounded), in New York across the DST change.
+func TestDailyMatchesStats(t *testing.T) {
+	t.Parallel()
+	db := seed(t, 2, 16, 150)
+	ctx := context.Background()
+	gen := &reports.Generator{DB: db}
+	for _, tenant := range []string{"acme", "globex"} {
+		d, err := gen.Daily(ctx, tenant, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats := func(from, to time.Time, by ...string) []metrics.Row {
+			t.Helper()
+			if by == nil {
+				by = []string{}
+			}
+			res, err := query.StatsWith(ctx, db, &d.Config, query.Query{Tenant: tenant, From: from, To: to, GroupBy: by})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Rows
+		}
+		same := func(name string, got, want []metrics.Row) {
+			t.Helper()
+			sortRows := func(rs []metrics.Row) []metrics.Row {
+				rs = slices.Clone(rs)
+				slices.SortFunc(rs, func(a, b metrics.Row) int {
+					if a.Keys[0].Value < b.Keys[0].Value {
+						return -1
+					}
+					if a.Keys[0].Value > b.Keys[0].Value {
+						return 1
+					}
+					return 0
+				})
+				return rs
+			}
+			if len(got) > 0 && len(got[0].Keys) > 0 {
+				got, want = sortRows(got), sortRows(want)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %s: Daily's rows differ from query.StatsWith's", tenant, name)
+			}
+		}
+		same("total", []metrics.Row{d.Total}, stats(day, day))
+		same("agents", d.Agents, stats(day, day, "agent"))
+		same("teams", d.Teams, stats(day, day, "team"))
+		same("channels", d.Channels, stats(day, day, "channel"))
+		same("categories", d.Categories, stats(day, day, "category"))
+		var hours []metrics.Row
+		for _, r := range d.Hourly {
+			if len(r.Keys) > 0 {
+				hours = append(hours, r)
+			}
+		}
+		same("hours", hours, stats(day, day, "hour"))
+		prev := stats(day.AddDate(0, 0, -1), day.AddDate(0, 0, -1))
+		same("previous day", []metrics.Row{d.Prev}, prev)
+		same("week", []metrics.Row{d.Week}, stats(day.AddDate(0, 0, -7), day.AddDate(0, 0, -1)))
+		trend := stats(day.AddDate(0, 0, -13), day, "day")
+		for i := range trend {
+			trend[i].Keys = nil
+		}
+		var got []metrics.Row
+		for _, td := range d.Trend {
+			got = append(got, td.Row)
+		}
+		if !reflect.DeepEqual(got, trend) {
+			t.Errorf("%s trend differs from query.StatsWith by day", tenant)
+		}
+		if n := d.Total.Values[metrics.MRooms].V; n == 0 {
+			t.Errorf("%s: no rooms on the day: the test proves nothing", tenant)
+		}
+	}
+}

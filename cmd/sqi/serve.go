@@ -14,7 +14,12 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"sqi/api"
+	"sqi/etl"
+	"sqi/reports"
+	"sqi/reports/mail"
 	"sqi/store"
 )
 
@@ -95,17 +100,54 @@ type service struct {
 // backgroundServices are the services that run beside the HTTP API for as
 // long as `sqi serve` does. They start after the API listens and are
 // stopped (their context cancelled, then awaited) after it has drained.
-//
-// The ETL scheduler (every minute, with srv.ObserveETL as
-// etl.Runner.Observe) and the daily-report scheduler are added here.
-func backgroundServices(e *env, db *store.DB, srv *api.Server, log *slog.Logger) []service {
-	return nil
+// One: the scheduler of reports.Scheduler — the ETL every minute (with
+// srv.ObserveETL for Prometheus) and the daily reports when SMTP_URL is set.
+func backgroundServices(b *background, db *store.DB, srv *api.Server, log *slog.Logger) []service {
+	runner := &etl.Runner{Source: b.source, Store: db, Log: log, Observe: srv.ObserveETL}
+	var mailer reports.Mailer
+	if b.mailer != nil {
+		mailer = b.mailer
+	}
+	sched := reports.NewScheduler(db, runner, mailer, nil, log)
+	return []service{{name: "scheduler", run: func(ctx context.Context) error {
+		if err := sched.Start(ctx); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return sched.Stop()
+	}}}
 }
 
-// dailyReports is what answers GET /v1/tenants/{t}/reports/daily/{date};
-// nil until the reports package is wired here (the route answers 503).
-func dailyReports(e *env, db *store.DB, log *slog.Logger) api.DailyReports {
-	return nil
+// background holds what the background services need beyond the store,
+// opened and checked at start so that a bad setting stops serve at once.
+type background struct {
+	source *pgxpool.Pool
+	mailer *mail.SMTP
+}
+
+func openBackground(ctx context.Context, e *env, db *store.DB) (*background, error) {
+	m, err := e.smtpMailer()
+	if err != nil {
+		return nil, err
+	}
+	b := &background{source: db.Pool, mailer: m}
+	if e.getenv("SOURCE_DATABASE_URL") != "" {
+		if b.source, err = pgxpool.New(ctx, e.sourceURL()); err != nil {
+			return nil, usagef("SOURCE_DATABASE_URL: %v", err)
+		}
+	}
+	return b, nil
+}
+
+func (b *background) close(db *store.DB) {
+	if b.source != db.Pool {
+		b.source.Close()
+	}
+}
+
+// dailyReports answers GET /v1/tenants/{t}/reports/daily/{date}.
+func dailyReports(db *store.DB) api.DailyReports {
+	return &reports.Generator{DB: db}
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -122,8 +164,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	reports := dailyReports(e, db, log)
-	srv, err := api.New(api.Deps{Store: db, Reports: reports, Log: log}, cfg.API)
+	bg, err := openBackground(ctx, e, db)
+	if err != nil {
+		return err
+	}
+	defer bg.close(db)
+	daily := dailyReports(db)
+	srv, err := api.New(api.Deps{Store: db, Reports: daily, Log: log}, cfg.API)
 	if err != nil {
 		return err
 	}
@@ -141,14 +188,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log.Info("sqi serve started", "addr", ln.Addr().String(), "database", redactURL(e.databaseURL()),
 		"ready_max_etl_lag", cfg.API.ReadyMaxETLLag.String(), "request_timeout", cfg.API.RequestTimeout.String(),
 		"max_body_bytes", cfg.API.MaxBodyBytes, "rate_limit", float64(cfg.API.RateLimit), "rate_burst", cfg.API.RateBurst,
-		"reports", reports != nil)
+		"reports", daily != nil, "smtp", bg.mailer != nil)
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, svc := range backgroundServices(e, db, srv, log) {
+	for _, svc := range backgroundServices(bg, db, srv, log) {
 		wg.Go(func() {
 			log.Info("service started", "service", svc.name)
 			if err := svc.run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {

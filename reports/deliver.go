@@ -164,6 +164,11 @@ func (d *Deliverer) build(ctx context.Context, tenantID string, day time.Time) (
 
 // send makes one attempt and records its outcome.
 func (d *Deliverer) send(ctx context.Context, c store.Delivery, email *Email, daily *Daily) {
+	if err := d.Gen.DB.StartSending(ctx, c.DeliveryKey, d.Owner, d.Now()); err != nil {
+		d.Log.Error("report delivery not sent", "tenant_id", c.TenantID, "date", c.Date.Format(metrics.DateLayout),
+			"recipient", c.Recipient, "error", err)
+		return
+	}
 	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
 	msg := email.Message(daily, c.Recipient, d.Now(), d.Domain)
 	err := d.Mailer.Send(sctx, msg)

@@ -198,8 +198,8 @@ func emailDataOf(d *Daily, t *texts) emailData {
 
 	day, prev, week := sqiValue(&d.Total), sqiValue(&d.Prev), sqiValue(&d.Week)
 	data.Changes = []emailChange{
-		change(t.Change, diff(day, prev, 1), +1, "%+.1f"),
-		change(t.ChangeWeek, diff(day, week, 1), +1, "%+.1f"),
+		change(t.VsPrev, diff(day, prev, 1), +1, "%+.1f"),
+		change(t.VsWeek, diff(day, week, 1), +1, "%+.1f"),
 	}
 
 	for _, name := range componentNames(&d.Config) {

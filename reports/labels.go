@@ -26,7 +26,7 @@ type texts struct {
 	Subject                                                      string
 	Greeting, KeyMetrics, WorstAgents, Attached, Footer, NoAgent string
 	Rooms                                                        string
-	Better, Worse, Weakest                                       string
+	Weakest, VsPrev, VsWeek                                      string
 	Kinds                                                        [4]string
 	Extra                                                        map[string]string
 }
@@ -94,16 +94,21 @@ var textsEN = texts{
 	Footer:      "Sent by sqi. Numbers are those of the API and `sqi stats` for the same day.",
 	NoAgent:     "No agent has an SQI for this day.",
 	Rooms:       "Rooms",
-	Better:      "better",
 	Weakest:     "Weakest component",
-	Worse:       "worse",
+	VsPrev:      "vs previous day",
+	VsWeek:      "vs 7-day avg",
 	Kinds:       [4]string{"count", "seconds", "percent (0-100)", "points"},
 	Extra: map[string]string{
-		"sqi":        "Service Quality Index: the weight-averaged points of the components whose metric is not null (SPEC §5).",
-		"grade":      "The first grade whose minimum the SQI (rounded to 1 decimal) reaches.",
-		"components": "Each component maps its metric linearly from worst (0 points) to target (100 points), clamped.",
-		"outcome":    "bot_only: never queued; answered: queued and assigned; abandoned / short_abandoned: queued, closed before any assignment; in queue: still waiting; invalid: contradictory times (counts in rooms only).",
-		"rooms":      "Rooms sheet: one row per room opened on the day, times in the tenant's time zone.",
+		"sqi":             "Service Quality Index: the weight-averaged points of the components whose metric is not null (SPEC §5).",
+		"grade":           "The first grade whose minimum the SQI (rounded to 1 decimal) reaches.",
+		"components":      "Each component maps its metric linearly from worst (0 points) to target (100 points), clamped to 0..100.",
+		"component":       "%s: %g → 0 points, %g → 100 points; weight %g.",
+		"sl_threshold_s":  "Service level threshold",
+		"short_abandon_s": "Short abandon threshold",
+		"metrics":         "Metrics (SPEC §4)",
+		"roomsSheet":      "Rooms sheet",
+		"outcome":         "bot_only: never queued; answered: queued and assigned; abandoned / short_abandoned: queued, closed before any assignment; in queue: still waiting; invalid: contradictory times (counts in rooms only).",
+		"rooms":           "Rooms sheet: one row per room opened on the day, times in the tenant's time zone.",
 	},
 }
 
@@ -169,16 +174,21 @@ var textsKO = texts{
 	Footer:      "sqi가 보낸 메일입니다. 수치는 같은 날의 API 및 `sqi stats` 결과와 같습니다.",
 	NoAgent:     "이 날 SQI가 있는 상담원이 없습니다.",
 	Rooms:       "상담방",
-	Better:      "개선",
 	Weakest:     "가장 낮은 구성 요소",
-	Worse:       "악화",
+	VsPrev:      "전일 대비",
+	VsWeek:      "7일 평균 대비",
 	Kinds:       [4]string{"건수", "초", "퍼센트 (0-100)", "점수"},
 	Extra: map[string]string{
-		"sqi":        "서비스 품질 지수: 지표가 null이 아닌 구성 요소 점수의 가중 평균 (SPEC §5).",
-		"grade":      "SQI(소수 첫째 자리 반올림)가 처음으로 도달하는 등급 기준.",
-		"components": "각 구성 요소는 지표를 최저(0점)에서 목표(100점)까지 선형으로 환산하며 0~100으로 제한.",
-		"outcome":    "bot_only: 대기열 미진입; answered: 대기열 진입 후 배정; abandoned / short_abandoned: 배정 전 종료; 대기 중: 아직 대기; 오류: 시각이 모순되는 상담방 (전체 상담방에만 집계).",
-		"rooms":      "상담방 시트: 당일 생성된 상담방 한 건당 한 행, 시각은 테넌트 시간대 기준.",
+		"sqi":             "서비스 품질 지수: 지표가 null이 아닌 구성 요소 점수의 가중 평균 (SPEC §5).",
+		"grade":           "SQI(소수 첫째 자리 반올림)가 처음으로 도달하는 등급 기준.",
+		"components":      "각 구성 요소는 지표를 최저(0점)에서 목표(100점)까지 선형으로 환산하며 0~100으로 제한.",
+		"component":       "%s: %g → 0점, %g → 100점; 가중치 %g.",
+		"sl_threshold_s":  "서비스 레벨 기준 시간",
+		"short_abandon_s": "단기 포기 기준 시간",
+		"metrics":         "지표 (SPEC §4)",
+		"roomsSheet":      "Rooms 시트",
+		"outcome":         "bot_only: 대기열 미진입; answered: 대기열 진입 후 배정; abandoned / short_abandoned: 배정 전 종료; 대기 중: 아직 대기; 오류: 시각이 모순되는 상담방 (전체 상담방에만 집계).",
+		"rooms":           "상담방 시트: 당일 생성된 상담방 한 건당 한 행, 시각은 테넌트 시간대 기준.",
 	},
 }
 

@@ -93,6 +93,13 @@ func (b *book) rooms(ctx context.Context, db *store.DB) error {
 		Selection: []excelize.Selection{{SQRef: "B3", ActiveCell: "B3", Pane: "bottomRight"}}}); err != nil {
 		return err
 	}
+	o := "landscape"
+	if err := b.f.SetPageLayout("Rooms", &excelize.PageLayoutOptions{Orientation: &o}); err != nil {
+		return err
+	}
+	if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: "Rooms", RefersTo: "'Rooms'!$1:$2"}); err != nil {
+		return err
+	}
 	styles := map[roomKind]int{}
 	for k, name := range map[roomKind]string{roomTime: "datetime", roomSeconds: "seconds", roomCount: "count"} {
 		if styles[k], err = b.style(name); err != nil {

@@ -188,8 +188,12 @@ func (s *Scheduler) RunReports(ctx context.Context) error {
 		return err
 	}
 	for _, d := range expired {
-		s.log.Error("report delivery interrupted: outcome unknown, not sent again", "tenant_id", d.TenantID,
-			"date", d.Date.Format(metrics.DateLayout), "recipient", d.Recipient, "owner", d.Owner)
+		attrs := []any{"tenant_id", d.TenantID, "date", d.Date.Format(metrics.DateLayout), "recipient", d.Recipient, "owner", d.Owner}
+		if d.Status == store.DeliveryUnknown {
+			s.log.Error("report delivery interrupted while sending: outcome unknown, not sent again", attrs...)
+		} else {
+			s.log.Warn("report delivery interrupted while preparing: retried", attrs...)
+		}
 	}
 
 	tenants, err := s.db.Tenants(ctx)

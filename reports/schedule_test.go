@@ -307,3 +307,51 @@ func TestSchedulerJobs(t *testing.T) {
 		t.Errorf("second Stop: %v", err)
 	}
 }
+
+// TestDeadSender: a replica took two leases and died, one while preparing
+// the report (nothing sent: retried), one while sending (maybe sent: left
+// unknown, never sent again automatically).
+func TestDeadSender(t *testing.T) {
+	t.Parallel()
+	db := seed(t, 1, 2, 50)
+	ctx := context.Background()
+	clk := newClock(utc("2026-03-09 00:30:00"))
+	if _, err := db.EnqueueDeliveries(ctx, "acme", day, []string{"lead@acme.example", "ops@acme.example"}, store.TriggerSchedule, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ScheduleReports(ctx, "acme", []time.Time{day}, nil, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	lease := clk.Now().Add(10 * time.Minute)
+	for _, r := range []string{"lead@acme.example", "ops@acme.example"} {
+		k := store.DeliveryKey{TenantID: "acme", Date: day, Recipient: r}
+		if _, ok, err := db.ClaimDelivery(ctx, k, "dead", clk.Now(), lease, false); err != nil || !ok {
+			t.Fatalf("claim %s: %v %v", r, ok, err)
+		}
+	}
+	if err := db.StartSending(ctx, store.DeliveryKey{TenantID: "acme", Date: day, Recipient: "ops@acme.example"}, "dead", clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	m := &fakeMailer{}
+	s := reports.NewScheduler(db, &fakeETL{}, m, clk.Now, nil)
+	for _, step := range []time.Duration{time.Minute, 10 * time.Minute, time.Minute} {
+		clk.Add(step)
+		if err := s.RunReports(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sentLog(m); !slices.Equal(got, []string{"lead@acme.example 2026-03-08"}) {
+		t.Errorf("sent %v, want only the delivery that died while preparing", got)
+	}
+	ds, err := db.Deliveries(ctx, "acme", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"lead@acme.example": store.DeliverySent, "ops@acme.example": store.DeliveryUnknown}
+	for _, d := range ds {
+		if d.Status != want[d.Recipient] {
+			t.Errorf("%s: %s (%s), want %s", d.Recipient, d.Status, d.LastError, want[d.Recipient])
+		}
+	}
+}

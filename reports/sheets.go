@@ -65,7 +65,7 @@ func (b *book) summary() error {
 	s := b.sheet("Summary")
 	s.set(1, 1, fmt.Sprintf("%s · %s", d.Config.Name, t.Title), "title")
 	s.set(1, 2, fmt.Sprintf("%s %s (%s) · %s %s · %s %s – %s (%.0f h) · %s %s",
-		t.Date, d.Date(), d.Day.Weekday().String()[:3], t.TimeZone, d.Config.TimeZone,
+		t.Date, d.Date(), weekday(d.Day, d.Config.Locale == "ko"), t.TimeZone, d.Config.TimeZone,
 		t.Period, d.Start.In(b.loc).Format("2006-01-02 15:04"), d.End.In(b.loc).Format("2006-01-02 15:04"), d.End.Sub(d.Start).Hours(),
 		t.Generated, d.GeneratedAt.In(b.loc).Format("2006-01-02 15:04 MST")), "subtitle")
 
@@ -374,21 +374,22 @@ func (b *book) definitions() error {
 	}
 	add("sqi", t.SQI, "0-100", t.Extra["sqi"])
 	add("grade", t.Grade, "", t.Extra["grade"]+" "+gradeList(&d.Config))
+	add("components", t.Components, t.Kinds[metrics.Points], t.Extra["components"])
 	for _, n := range componentNames(&d.Config) {
 		c := d.Config.Components[n]
 		add("components."+n, t.componentLabel(n), t.Kinds[metrics.Points],
-			fmt.Sprintf("%s: %s = %g → 0, %g → 100; weight %g.", t.Extra["components"], c.Metric, c.Worst, c.Target, c.Weight))
+			fmt.Sprintf(t.Extra["component"], c.Metric, c.Worst, c.Target, c.Weight))
 	}
-	add("sl_threshold_s", "sl_threshold_s", t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.SLThresholdS))
-	add("short_abandon_s", "short_abandon_s", t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.ShortAbandonS))
+	add("sl_threshold_s", t.Extra["sl_threshold_s"], t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.SLThresholdS))
+	add("short_abandon_s", t.Extra["short_abandon_s"], t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.ShortAbandonS))
 	add("timezone", t.TimeZone, "", d.Config.TimeZone)
 
-	section("SPEC §4")
+	section(t.Extra["metrics"])
 	for i, m := range metrics.Catalog {
 		add(m.Name, t.metricLabel(i), t.Kinds[m.Kind], m.Definition)
 	}
 
-	section("Rooms")
+	section(t.Extra["roomsSheet"])
 	for _, c := range roomColumns {
 		def := c.def
 		if c.key == "outcome" {
@@ -397,12 +398,8 @@ func (b *book) definitions() error {
 		add(c.key, t.Room[c.key], kindUnit(t, c.kind), def)
 	}
 	s.set(1, row+1, t.Extra["rooms"], "subtitle")
-	s.min[4] = 80
-	s.widths[4] = 0
+	s.fixed[4] = 90
 	if err := s.fit(); err != nil {
-		return err
-	}
-	if err := b.f.SetColWidth("Definitions", "D", "D", 90); err != nil {
 		return err
 	}
 	if err := s.freeze(1, 1); err != nil {

@@ -165,7 +165,7 @@ func (b *book) style(name string) (int, error) {
 	case "hour":
 		s = excelize.Style{CustomNumFmt: numFmt("hh:mm"), Alignment: &excelize.Alignment{Horizontal: "left"}}
 	case "wrap":
-		s = excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}
+		s = excelize.Style{Alignment: &excelize.Alignment{WrapText: true}}
 	case "section":
 		s = excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F2933"}, Border: bottom}
 	default:
@@ -195,11 +195,20 @@ type sheet struct {
 	name   string
 	widths map[int]float64
 	min    map[int]float64
+	fixed  map[int]float64 // columns whose width is set, not fitted
+	wraps  []wrapped
 	err    error
 }
 
+// wrapped is a cell whose text wraps: its row is made as tall as its
+// lines (neither Excel nor LibreOffice grows a row written by a library).
+type wrapped struct {
+	col, row      int
+	width, factor float64
+}
+
 func (b *book) sheet(name string) *sheet {
-	return &sheet{b: b, name: name, widths: map[int]float64{}, min: map[int]float64{}}
+	return &sheet{b: b, name: name, widths: map[int]float64{}, min: map[int]float64{}, fixed: map[int]float64{}}
 }
 
 // set writes v at (col, row), both 1-based, with the named style. v is a
@@ -241,6 +250,12 @@ func (s *sheet) set(col, row int, v any, style string) {
 	}
 	w := displayWidth(shown)
 	switch style {
+	case "header", "headerR":
+		s.wraps = append(s.wraps, wrapped{col, row, w, 1.1})
+	case "wrap":
+		s.wraps = append(s.wraps, wrapped{col, row, w, 0.8})
+	}
+	switch style {
 	case "sqibig", "gradebig":
 		w *= 1.4
 	case "key", "keyR", "keycell":
@@ -267,14 +282,34 @@ func (s *sheet) fit() error {
 	if s.err != nil {
 		return s.err
 	}
+	final := map[int]float64{}
 	for col, w := range s.widths {
+		final[col] = min(max(w+2, s.min[col], 6), 60)
+	}
+	for col, w := range s.fixed {
+		final[col] = w
+	}
+	for col, w := range final {
 		name, err := excelize.ColumnNumberToName(col)
 		if err != nil {
 			return err
 		}
-		w = max(w+2, s.min[col], 6)
-		if err := s.b.f.SetColWidth(s.name, name, name, min(w, 60)); err != nil {
+		if err := s.b.f.SetColWidth(s.name, name, name, w); err != nil {
 			return err
+		}
+	}
+	lines := map[int]int{}
+	for _, c := range s.wraps {
+		// Excel's width unit is the width of a digit: running text is a
+		// little narrower, bold headers a little wider.
+		n := int(math.Ceil(c.width * c.factor / max(final[c.col]-1, 1)))
+		lines[c.row] = max(lines[c.row], n)
+	}
+	for row, n := range lines {
+		if n > 1 {
+			if err := s.b.f.SetRowHeight(s.name, row, 15*float64(n)+3); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

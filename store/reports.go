@@ -14,12 +14,13 @@ import (
 
 // Delivery statuses (migrations/00004_reports.sql).
 const (
-	DeliveryPending = "pending"
-	DeliverySending = "sending"
-	DeliverySent    = "sent"
-	DeliveryRetry   = "retry"
-	DeliveryFailed  = "failed"
-	DeliveryUnknown = "unknown"
+	DeliveryPending   = "pending"
+	DeliveryPreparing = "preparing"
+	DeliverySending   = "sending"
+	DeliverySent      = "sent"
+	DeliveryRetry     = "retry"
+	DeliveryFailed    = "failed"
+	DeliveryUnknown   = "unknown"
 )
 
 // Delivery triggers.
@@ -216,14 +217,15 @@ ORDER BY report_date, tenant_id`
 }
 
 // ClaimDelivery takes the lease of one delivery for owner until
-// leaseUntil and counts the attempt, when the delivery may be attempted:
+// leaseUntil (status preparing) and counts the attempt, when the delivery
+// may be attempted:
 // pending, or due for a retry at now; manual also takes a retry before its
 // time and a failed delivery. One UPDATE with the condition in its WHERE:
 // of two replicas claiming at once, PostgreSQL lets exactly one match.
 // ok is false when the delivery is not there to take.
 func (db *DB) ClaimDelivery(ctx context.Context, k DeliveryKey, owner string, now, leaseUntil time.Time, manual bool) (d Delivery, ok bool, err error) {
 	const q = `UPDATE report_deliveries
-SET status = 'sending', attempts = attempts + 1, owner = $4, lease_until = $6, updated_at = $5
+SET status = 'preparing', attempts = attempts + 1, owner = $4, lease_until = $6, updated_at = $5
 WHERE tenant_id = $1 AND report_date = $2 AND recipient = $3
   AND (status = 'pending' OR (status = 'retry' AND (next_attempt_at <= $5 OR $7))
        OR (status = 'failed' AND $7))
@@ -236,6 +238,22 @@ RETURNING ` + deliveryColumns
 		return Delivery{}, false, fmt.Errorf("claim delivery: %w", err)
 	}
 	return d, true, nil
+}
+
+// StartSending moves owner's delivery from preparing to sending, just
+// before the SMTP exchange: from here on, a sender that dies leaves the
+// outcome unknown. ErrLeaseLost when the lease is no longer owner's.
+func (db *DB) StartSending(ctx context.Context, k DeliveryKey, owner string, now time.Time) error {
+	const q = `UPDATE report_deliveries SET status = 'sending', updated_at = $5
+WHERE tenant_id = $1 AND report_date = $2 AND recipient = $3 AND owner = $4 AND status = 'preparing'`
+	tag, err := db.Pool.Exec(ctx, q, k.TenantID, k.Date, k.Recipient, owner, now)
+	if err != nil {
+		return fmt.Errorf("start sending: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("start sending %s %s %s: %w", k.TenantID, k.Date.Format(time.DateOnly), k.Recipient, ErrLeaseLost)
+	}
+	return nil
 }
 
 // DeliveryOutcome is how an attempt ended.
@@ -260,7 +278,7 @@ SET status = $5, message_id = COALESCE(NULLIF($6, ''), message_id), last_error =
     sent_at = CASE WHEN $5 = 'sent' THEN $9 ELSE sent_at END,
     lease_until = NULL, updated_at = $9
 WHERE tenant_id = $1 AND report_date = $2 AND recipient = $3 AND owner = $4
-  AND status IN ('sending', 'unknown')`
+  AND status IN ('preparing', 'sending', 'unknown')`
 	tag, err := db.Pool.Exec(ctx, q, k.TenantID, k.Date, k.Recipient, owner, o.Status, o.MessageID, o.Error, o.NextAttemptAt, now)
 	if err != nil {
 		return fmt.Errorf("finish delivery: %w", err)
@@ -271,15 +289,19 @@ WHERE tenant_id = $1 AND report_date = $2 AND recipient = $3 AND owner = $4
 	return nil
 }
 
-// ExpireDeliveryLeases marks unknown the deliveries whose sender held the
-// lease past leaseUntil without finishing (it died, or hung, mid-send):
-// the message may have gone out, so they are not retried automatically.
-// It returns them.
+// ExpireDeliveryLeases ends the leases that ran out (the sender died or
+// hung): a delivery still preparing goes back to retry at once (nothing
+// was sent); one that was sending becomes unknown, since the message may
+// have gone out, and is not retried automatically. It returns them, with
+// their new status.
 func (db *DB) ExpireDeliveryLeases(ctx context.Context, now time.Time) ([]Delivery, error) {
 	const q = `UPDATE report_deliveries
-SET status = 'unknown', last_error = 'the sender stopped while sending: the message may have gone out, so it is not sent again automatically',
-    updated_at = $1
-WHERE status = 'sending' AND lease_until < $1
+SET status = CASE status WHEN 'preparing' THEN 'retry' ELSE 'unknown' END,
+    next_attempt_at = CASE status WHEN 'preparing' THEN $1 ELSE next_attempt_at END,
+    last_error = CASE status WHEN 'preparing' THEN 'the sender stopped while preparing the report'
+                 ELSE 'the sender stopped while sending: the message may have gone out, so it is not sent again automatically' END,
+    lease_until = NULL, updated_at = $1
+WHERE status IN ('preparing', 'sending') AND lease_until < $1
 RETURNING ` + deliveryColumns
 	return db.deliveries(ctx, q, now)
 }

@@ -43,17 +43,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	var mailer *mail.SMTP
 	if *email {
-		raw := e.getenv("SMTP_URL")
-		if raw == "" {
-			return usagef("--email needs SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587?tls=starttls")
-		}
-		from := e.getenv("SMTP_FROM")
-		if from == "" {
-			from = defaultFrom
-		}
 		var err error
-		if mailer, err = mail.New(raw, from); err != nil {
-			return usagef("%v", err)
+		if mailer, err = e.smtpMailer(); err != nil {
+			return err
+		}
+		if mailer == nil {
+			return usagef("--email needs SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587?tls=starttls")
 		}
 	}
 	db, err := e.store(ctx)

@@ -185,20 +185,22 @@ type legendItem struct {
 	line bool
 }
 
-// niceMax rounds v up to 1, 2, 2.5 or 5 times a power of ten, so the axis
-// has round ticks; steps is the number of intervals.
+// niceMax returns the top of an axis of four intervals that holds v:
+// four times a round step (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power
+// of ten), so that both the left
+// axis and the 0..100 % right one have round ticks on the same lines.
 func niceMax(v float64) (top float64, steps int) {
-	if !(v > 0) {
-		return 4, 4
+	const n = 4
+	if !(v > n) { // counts: ticks no finer than 1
+		return n, n
 	}
-	mag := math.Pow(10, math.Floor(math.Log10(v/4)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		step := m * mag
-		if n := math.Ceil(v / step); n <= 5 {
-			return n * step, max(int(n), 1)
+	mag := math.Pow(10, math.Floor(math.Log10(v/n)))
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
+		if step := m * mag; n*step >= v {
+			return n * step, n
 		}
 	}
-	return v, 4
+	return v, n
 }
 
 func formatTick(v float64) string {

@@ -53,3 +53,25 @@ func TestCharts(t *testing.T) {
 		})
 	}
 }
+
+func TestNiceMax(t *testing.T) {
+	tests := []struct {
+		name string
+		v    float64
+		top  float64
+	}{
+		{"empty", 0, 4},
+		{"small", 3, 4},
+		{"sixty", 56, 60},
+		{"two thousand", 2000, 2000},
+		{"just above", 2001, 2400},
+		{"tens", 41, 60},
+		{"hundreds", 230, 240},
+	}
+	for _, tc := range tests {
+		top, steps := niceMax(tc.v)
+		if top != tc.top || steps != 4 || top < tc.v {
+			t.Errorf("%s: niceMax(%v) = %v, %d; want %v in 4 steps", tc.name, tc.v, top, steps, tc.top)
+		}
+	}
+}

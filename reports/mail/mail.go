@@ -247,7 +247,7 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 func Temporary(err error) bool {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
-		return se.IsTemp() || se.ErrorCode() == 0 || se.ErrorCode() < 500
+		return se.IsTemp() || se.ErrorCode() < 500
 	}
 	return true
 }

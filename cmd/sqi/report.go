@@ -77,7 +77,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	d := reports.NewDeliverer(gen, mailer, time.Now, log)
 	ds, err := d.DeliverNow(ctx, *tenant, day, 3, 2*time.Second)
 	if err != nil {
-		return err
+		return unknownTenant(err)
 	}
 	if len(ds) == 0 {
 		return usagef("--email: %v", reports.ErrNoRecipients)

@@ -161,7 +161,9 @@ func redact(raw string) string {
 		return raw
 	}
 	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "***")
+		u.User = url.User(u.User.Username())
+		user := u.User.String()
+		return strings.Replace(u.String(), "//"+user+"@", "//"+user+":***@", 1)
 	}
 	return u.String()
 }

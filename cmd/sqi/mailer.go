@@ -17,7 +17,7 @@ func (e *env) smtpMailer() (*mail.SMTP, error) {
 	}
 	m, err := mail.New(raw, from)
 	if err != nil {
-		return nil, usagef("SMTP_URL: %v", err)
+		return nil, usagef("%v", err)
 	}
 	return m, nil
 }

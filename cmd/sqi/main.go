@@ -72,5 +72,6 @@ func printUsage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].usage)
 	}
-	fmt.Fprintln(w, "\nenvironment: DATABASE_URL, SOURCE_DATABASE_URL (default DATABASE_URL)")
+	fmt.Fprintln(w, "\nenvironment: DATABASE_URL, SOURCE_DATABASE_URL (default DATABASE_URL),")
+	fmt.Fprintln(w, "  HTTP_ADDR (serve; more in docs/api.md), SMTP_URL and SMTP_FROM (reports; docs/reports.md)")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -107,7 +108,7 @@ func (c *copyReader) row(b []byte) (int, error) {
 	var r row
 	r.eventID = int64(binary.BigEndian.Uint64(f[colEventID]))
 	r.tenant, r.room, r.typ = f[colTenant], f[colRoom], f[colType]
-	r.occurred = time.UnixMicro(int64(binary.BigEndian.Uint64(f[colOccurred])) + pgEpoch)
+	r.occurred = pgTime(int64(binary.BigEndian.Uint64(f[colOccurred])))
 	for i := range r.nullable {
 		r.nullable[i] = f[colActor+i]
 	}
@@ -118,4 +119,14 @@ func (c *copyReader) row(b []byte) (int, error) {
 	c.bb.append(&r)
 	c.rows++
 	return off, nil
+}
+
+// pgTime converts a binary timestamptz. ±infinity (and anything Go cannot
+// hold) becomes the zero time, which metrics.Check rejects as
+// occurred_at_out_of_range: one bad row must not stop the run.
+func pgTime(us int64) time.Time {
+	if us == math.MaxInt64 || us == math.MinInt64 || us > math.MaxInt64-pgEpoch || us < math.MinInt64/2 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us + pgEpoch)
 }

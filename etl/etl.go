@@ -99,7 +99,14 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	if !got {
 		return Result{}, ErrBusy
 	}
-	defer lock.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sqi.etl'))`)
+	defer func() {
+		// A session that failed to unlock must not go back to the pool
+		// holding the lock: every later run would be busy.
+		uctx := context.WithoutCancel(ctx)
+		if _, err := lock.Exec(uctx, `SELECT pg_advisory_unlock(hashtext('sqi.etl'))`); err != nil {
+			lock.Conn().Close(uctx)
+		}
+	}()
 
 	prev, err := r.Store.ETLState(ctx)
 	if err != nil {
@@ -107,6 +114,12 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	}
 	next, res, err := r.extract(ctx, prev)
 	if err != nil {
+		// Batches written before the failure have marked their blocks
+		// dirty: rebuild them now, so that /sqi and the reports agree with
+		// room_facts without waiting for a run that succeeds.
+		if _, berr := r.Store.RebuildBlocks(context.WithoutCancel(ctx)); berr != nil {
+			r.Log.Error("rebuild blocks after a failed run", "err", berr)
+		}
 		return res, err
 	}
 	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx); err != nil {
@@ -189,12 +202,23 @@ func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLSta
 // is one this query saw, or one that started after it.
 func (r *Runner) lowWatermark(ctx context.Context) (time.Time, error) {
 	var (
-		now    time.Time
-		oldest *time.Time
-		canSee bool
+		now               time.Time
+		oldest            *time.Time
+		canSee            bool
+		replica, prepared bool
 	)
-	if err := r.Source.QueryRow(ctx, oldestTransaction).Scan(&now, &oldest, &canSee); err != nil {
+	if err := r.Source.QueryRow(ctx, oldestTransaction).Scan(&now, &oldest, &canSee, &replica, &prepared); err != nil {
 		return time.Time{}, fmt.Errorf("oldest open transaction: %w", err)
+	}
+	switch {
+	case replica:
+		r.Log.Warn("the source is a standby: the primary's open transactions cannot be seen; assuming none stays open longer than MaxTxnAge",
+			"max_txn_age", r.MaxTxnAge.String())
+		return now.Add(-r.MaxTxnAge), nil
+	case prepared:
+		r.Log.Warn("the source has prepared (two-phase) transactions; assuming none stays open longer than MaxTxnAge",
+			"max_txn_age", r.MaxTxnAge.String())
+		return now.Add(-r.MaxTxnAge), nil
 	}
 	if !canSee {
 		r.Log.Warn("the source role cannot see other sessions' transactions (grant pg_read_all_stats); assuming none stays open longer than MaxTxnAge",
@@ -225,16 +249,21 @@ type pipeline struct {
 	// Batches are written by one goroutine while the next one is read.
 	writes  chan *store.FactsBatch
 	written chan error
+	cancel  context.CancelFunc
 }
 
 func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string) (err error) {
 	bb := newBatchBuilder(memory.DefaultAllocator)
 	defer bb.release()
+	// A failed write stops the stream at once (cancel), and its error is
+	// the run's, not the cancellation it caused.
+	ctx, p.cancel = context.WithCancel(ctx)
+	defer p.cancel()
 	p.writes, p.written = make(chan *store.FactsBatch), make(chan error, 1)
 	go p.writer(ctx)
 	defer func() {
 		close(p.writes)
-		if werr := <-p.written; err == nil {
+		if werr := <-p.written; werr != nil {
 			err = werr
 		}
 	}()
@@ -284,7 +313,9 @@ func (p *pipeline) writer(ctx context.Context) {
 			continue
 		}
 		var w store.FactsWritten
-		if w, err = p.r.Store.WriteFacts(ctx, b); err == nil {
+		if w, err = p.r.Store.WriteFacts(ctx, b); err != nil {
+			p.cancel()
+		} else {
 			p.res.RoomsRecomputed += int64(len(b.Keys))
 			p.res.RoomsChanged += w.RoomsChanged
 			p.res.Rejects += int64(len(b.Rejects))
@@ -334,9 +365,6 @@ func (p *pipeline) flushRooms(ctx context.Context) error {
 	}
 	select {
 	case p.writes <- b:
-	case err := <-p.written:
-		p.written <- err // for run's deferred check
-		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -358,11 +386,12 @@ func (p *pipeline) reread(ctx context.Context, keys []store.RoomKey, known map[s
 	}
 	all := make(map[store.RoomKey][]metrics.Event, len(known))
 	var (
-		e     metrics.Event
-		score pgtype.Int2
-		txt   [5]pgtype.Text
+		e        metrics.Event
+		score    pgtype.Int2
+		txt      [5]pgtype.Text
+		occurred pgtype.Timestamptz
 	)
-	dest := []any{&e.EventID, &e.TenantID, &e.RoomID, &e.Type, &e.OccurredAt,
+	dest := []any{&e.EventID, &e.TenantID, &e.RoomID, &e.Type, &occurred,
 		&txt[0], &txt[1], &txt[2], &txt[3], &txt[4], &score}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -371,6 +400,10 @@ func (p *pipeline) reread(ctx context.Context, keys []store.RoomKey, known map[s
 		}
 		e.Actor, e.AgentID, e.TeamID, e.Channel, e.Category = txt[0].String, txt[1].String, txt[2].String, txt[3].String, txt[4].String
 		e.Score = score.Int16
+		e.OccurredAt = time.Time{} // ±infinity: rejected by metrics.Check
+		if occurred.InfinityModifier == pgtype.Finite {
+			e.OccurredAt = occurred.Time
+		}
 		k := store.RoomKey{TenantID: e.TenantID, RoomID: e.RoomID}
 		all[k] = append(all[k], e)
 	}

@@ -404,9 +404,14 @@ func TestBadRowsLandInRejects(t *testing.T) {
 		ev(20, "early", metrics.Queued, at.Add(-time.Minute), nil),
 		ev(21, "early", metrics.RoomOpened, at, nil),
 	})
+	// A timestamp Go cannot hold: the row is rejected, the run goes on.
+	if _, err := db.Pool.Exec(t.Context(), `INSERT INTO chat_events (event_id, tenant_id, room_id, type, occurred_at)
+VALUES (6, 'acme', 'ok', 'message', 'infinity'), (7, 'acme', 'ok', 'message', '-infinity')`); err != nil {
+		t.Fatal(err)
+	}
 	res := runETL(t, db, 1000)
-	if res.Rejects != 6 || res.RoomsRecomputed != 3 {
-		t.Fatalf("run: %d rejects, %d rooms; want 6 and 3", res.Rejects, res.RoomsRecomputed)
+	if res.Rejects != 8 || res.RoomsRecomputed != 3 {
+		t.Fatalf("run: %d rejects, %d rooms; want 8 and 3", res.Rejects, res.RoomsRecomputed)
 	}
 	start, end := at.Add(-24*time.Hour), at.Add(24*time.Hour)
 	counts, err := db.RejectCounts(t.Context(), "acme", start, end)
@@ -414,7 +419,7 @@ func TestBadRowsLandInRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(counts)
-	want := "[{assigned_without_agent event 1} {closed_before_queued room 1} {event_before_open room 1} {score_out_of_range event 1} {unknown_actor event 1} {unknown_type event 1}]"
+	want := "[{assigned_without_agent event 1} {closed_before_queued room 1} {event_before_open room 1} {occurred_at_out_of_range event 2} {score_out_of_range event 1} {unknown_actor event 1} {unknown_type event 1}]"
 	if got != want {
 		t.Fatalf("reject counts:\n got %s\nwant %s", got, want)
 	}
@@ -422,7 +427,12 @@ func TestBadRowsLandInRejects(t *testing.T) {
 	if err := db.Pool.QueryRow(t.Context(), `SELECT events, rejected_events FROM room_facts WHERE room_id = 'ok'`).Scan(&events, &rejected); err != nil {
 		t.Fatal(err)
 	}
-	if events != 5 || rejected != 4 {
-		t.Fatalf("room ok: %d events, %d rejected; want 5 and 4", events, rejected)
+	if events != 7 || rejected != 6 {
+		t.Fatalf("room ok: %d events, %d rejected; want 7 and 6", events, rejected)
+	}
+	// The re-read path (a known room, second run) rejects them too.
+	insertEvents(t, db.Pool, []metrics.Event{ev(8, "ok", metrics.RoomClosed, at.Add(time.Hour), nil)})
+	if res := runETL(t, db, 1000); res.Rejects != 6 {
+		t.Fatalf("second run: %d rejects for room ok, want 6", res.Rejects)
 	}
 }

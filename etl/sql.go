@@ -23,12 +23,17 @@ func int2Ptr(s pgtype.Int2) *int16 {
 const (
 	// oldestTransaction: the server's clock now, the start of the oldest
 	// transaction open in this database (writers of chat_events connect to
-	// it), and whether this role may see other sessions' transactions.
+	// it), whether this role may see other sessions' transactions, whether
+	// the source is a standby (the primary's transactions are invisible
+	// there) and whether prepared transactions exist (invisible in
+	// pg_stat_activity).
 	oldestTransaction = `SELECT clock_timestamp(),
   (SELECT min(xact_start) FROM pg_stat_activity
    WHERE xact_start IS NOT NULL AND datname = current_database()),
   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')`
+    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER'),
+  pg_is_in_recovery(),
+  EXISTS (SELECT 1 FROM pg_prepared_xacts)`
 
 	// snapshotXmin is the first statement of the REPEATABLE READ
 	// transaction: it fixes the snapshot that every read of the run uses,

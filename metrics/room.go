@@ -15,6 +15,7 @@ const (
 	RejectUnknownActor         = "unknown_actor"
 	RejectScoreOutOfRange      = "score_out_of_range"
 	RejectAssignedWithoutAgent = "assigned_without_agent"
+	RejectTimeOutOfRange       = "occurred_at_out_of_range"
 	// Room-level contradictions: the room counts in rooms only.
 	RejectEventBeforeOpen      = "event_before_open"
 	RejectClosedBeforeQueued   = "closed_before_queued"
@@ -105,6 +106,8 @@ func SortEvents(evs []Event) {
 // Check returns why an event cannot be used, or "" when it can (SPEC §3).
 func Check(e *Event) (reason, detail string) {
 	switch {
+	case e.OccurredAt.IsZero():
+		return RejectTimeOutOfRange, "occurred_at is infinity or out of range"
 	case !KnownType(e.Type):
 		return RejectUnknownType, fmt.Sprintf("type %q is not an event type of the feed", e.Type)
 	case e.Type == Message && !KnownActor(e.Actor):
@@ -206,6 +209,11 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 	case r.Closed() && r.Queued() && r.ClosedAt.Before(r.QueuedAt):
 		r.InvalidReason = RejectClosedBeforeQueued
 	case r.Closed() && !firstAssigned.IsZero() && r.ClosedAt.Before(firstAssigned):
+		r.InvalidReason = RejectClosedBeforeAssigned
+	case r.Closed() && !r.AssignedAt.IsZero() && r.ClosedAt.Before(r.AssignedAt):
+		// The assignment that answers the room (the first at or after
+		// queued_at) came after the close: handle would be negative.
+		firstAssigned = r.AssignedAt
 		r.InvalidReason = RejectClosedBeforeAssigned
 	}
 	if r.InvalidReason != "" {

@@ -102,11 +102,24 @@ func Stats(ctx context.Context, db *store.DB, q Query) (*Result, error) {
 }
 
 // StatsWith computes the rows of q with the given tenant configuration.
-// Blocks are decoded by parallel workers, each into an aggregator of its
-// own, merged in block order: the same query always gives the same bytes.
 func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) (*Result, error) {
 	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
-	newAgg := func() *metrics.Aggregator { return metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy) }
+	aggs, err := ScanBlocks(ctx, db, q.Tenant, start, end, func() []*metrics.Aggregator {
+		return []*metrics.Aggregator{metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy)}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Query: q, Config: *cfg, Rows: aggs[0].Rows()}, nil
+}
+
+// ScanBlocks adds every room of tenantID opened in [start, end) to a set of
+// aggregators made by fresh, and returns the set. The blocks are decoded by
+// parallel workers, each into a set of its own, and the sets are merged in
+// block order: every sum is added in the same order on every run, so the
+// same query always gives the same bytes, and a report that computes
+// several tables in one pass gets exactly the rows of StatsWith.
+func ScanBlocks(ctx context.Context, db *store.DB, tenantID string, start, end time.Time, fresh func() []*metrics.Aggregator) ([]*metrics.Aggregator, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -116,7 +129,7 @@ func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) 
 	}
 	type part struct {
 		i   int
-		agg *metrics.Aggregator
+		set []*metrics.Aggregator
 		err error
 	}
 	workers := min(runtime.GOMAXPROCS(0), 4)
@@ -128,19 +141,21 @@ func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				a := newAgg()
+				set := fresh()
 				err := j.b.Rooms(start, end, func(r *metrics.Room) error {
-					a.Add(r)
+					for _, a := range set {
+						a.Add(r)
+					}
 					return nil
 				})
-				parts <- part{j.i, a, err}
+				parts <- part{j.i, set, err}
 			}
 		}()
 	}
 	var readErr error
 	go func() {
 		n := 0
-		readErr = db.Blocks(ctx, q.Tenant, start, end, func(b store.Block) error {
+		readErr = db.Blocks(ctx, tenantID, start, end, func(b store.Block) error {
 			select {
 			case jobs <- job{n, b}:
 				n++
@@ -154,8 +169,8 @@ func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) 
 		close(parts)
 	}()
 
-	total := newAgg()
-	pending := make(map[int]*metrics.Aggregator)
+	total := fresh()
+	pending := make(map[int][]*metrics.Aggregator)
 	next := 0
 	var firstErr error
 	for p := range parts {
@@ -166,9 +181,11 @@ func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) 
 			}
 			continue
 		}
-		pending[p.i] = p.agg
-		for a, ok := pending[next]; ok; a, ok = pending[next] {
-			total.Merge(a)
+		pending[p.i] = p.set
+		for set, ok := pending[next]; ok; set, ok = pending[next] {
+			for k, a := range total {
+				a.Merge(set[k])
+			}
 			delete(pending, next)
 			next++
 		}
@@ -179,5 +196,5 @@ func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) 
 	if readErr != nil {
 		return nil, readErr
 	}
-	return &Result{Query: q, Config: *cfg, Rows: total.Rows()}, nil
+	return total, nil
 }

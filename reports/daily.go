@@ -12,9 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"sqi/metrics"
@@ -195,96 +193,16 @@ func (a *aggregators) all() []*metrics.Aggregator {
 	return []*metrics.Aggregator{a.total, a.hour, a.agent, a.team, a.channel, a.category, a.trend, a.week}
 }
 
-func (a *aggregators) add(r *metrics.Room) {
-	for _, x := range a.all() {
-		x.Add(r)
-	}
-}
-
-func (a *aggregators) merge(b *aggregators) {
-	bs := b.all()
-	for i, x := range a.all() {
-		x.Merge(bs[i])
-	}
-}
-
-// scan reads the room blocks of the local dates from..to once, decoding
-// them in parallel into a fresh set of aggregators each and merging the
-// sets in block order (query.StatsWith's order).
+// scan reads the room blocks of the local dates from..to once, into a
+// fresh set of aggregators (query.ScanBlocks: the order of StatsWith).
 func scan(ctx context.Context, db *store.DB, cfg *metrics.Config, tenantID string, from, to time.Time, fresh func() *aggregators) (*aggregators, error) {
 	start, end := metrics.DayBounds(from, to, cfg.Location())
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type job struct {
-		i int
-		b store.Block
+	set, err := query.ScanBlocks(ctx, db, tenantID, start, end, func() []*metrics.Aggregator { return fresh().all() })
+	if err != nil {
+		return nil, err
 	}
-	type part struct {
-		i   int
-		set *aggregators
-		err error
-	}
-	workers := min(runtime.GOMAXPROCS(0), 4)
-	jobs := make(chan job, workers)
-	parts := make(chan part, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				set := fresh()
-				err := j.b.Rooms(start, end, func(r *metrics.Room) error {
-					set.add(r)
-					return nil
-				})
-				parts <- part{j.i, set, err}
-			}
-		}()
-	}
-	var readErr error
-	go func() {
-		n := 0
-		readErr = db.Blocks(ctx, tenantID, start, end, func(b store.Block) error {
-			select {
-			case jobs <- job{n, b}:
-				n++
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-		close(jobs)
-		wg.Wait()
-		close(parts)
-	}()
-
-	total := fresh()
-	pending := map[int]*aggregators{}
-	next := 0
-	var firstErr error
-	for p := range parts {
-		if p.err != nil {
-			if firstErr == nil {
-				firstErr = p.err
-				cancel()
-			}
-			continue
-		}
-		pending[p.i] = p.set
-		for set, ok := pending[next]; ok; set, ok = pending[next] {
-			total.merge(set)
-			delete(pending, next)
-			next++
-		}
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if readErr != nil {
-		return nil, readErr
-	}
-	return total, nil
+	return &aggregators{total: set[0], hour: set[1], agent: set[2], team: set[3],
+		channel: set[4], category: set[5], trend: set[6], week: set[7]}, nil
 }
 
 // emptyRow is the row of a group without rooms: counts 0, the rest null.

@@ -27,7 +27,13 @@ func roomRows(ctx context.Context, db querier, tenantID string, start, end time.
 	const q = `SELECT ` + roomColumns + ` FROM room_facts
 WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3
 ORDER BY opened_at, room_id`
-	rows, err := db.Query(ctx, q, tenantID, start, end)
+	return scanRooms(ctx, db, q, []any{tenantID, start, end}, fn)
+}
+
+// scanRooms runs a query of roomColumns and calls fn with each room, one
+// reused value.
+func scanRooms(ctx context.Context, db querier, q string, args []any, fn func(*metrics.Room) error) error {
+	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read room facts: %w", err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"sqi/metrics"
@@ -46,23 +45,5 @@ ORDER BY opened_at, room_id LIMIT $6`
 	if !after.IsZero() {
 		q, args = next, []any{tenantID, start, end, after.OpenedAt, after.RoomID, lim}
 	}
-	rows, err := db.Pool.Query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read room facts: %w", err)
-	}
-	defer rows.Close()
-	var s roomScan
-	dest := s.dest()
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("read room facts: %w", err)
-		}
-		if err := fn(s.room()); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read room facts: %w", err)
-	}
-	return nil
+	return scanRooms(ctx, db.Pool, q, args, fn)
 }

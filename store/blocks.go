@@ -303,22 +303,35 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 	}
 	defer turns.Release()
 
+	// Typed columns, looked up once per block rather than once per value.
+	n := len(rooms.Columns())
+	tsA, strA, fA := make([]*array.Timestamp, n), make([]*array.String, n), make([]*array.Float64, n)
+	for i, col := range rooms.Columns() {
+		switch a := col.(type) {
+		case *array.Timestamp:
+			tsA[i] = a
+		case *array.String:
+			strA[i] = a
+		case *array.Float64:
+			fA[i] = a
+		}
+	}
 	ts := func(i, row int) time.Time {
-		a := rooms.Column(i).(*array.Timestamp)
+		a := tsA[i]
 		if a.IsNull(row) {
 			return time.Time{}
 		}
 		return time.UnixMicro(int64(a.Value(row))).UTC()
 	}
 	str := func(i, row int) string {
-		a := rooms.Column(i).(*array.String)
+		a := strA[i]
 		if a.IsNull(row) {
 			return ""
 		}
 		return a.Value(row)
 	}
 	flt := func(i, row int) float64 {
-		a := rooms.Column(i).(*array.Float64)
+		a := fA[i]
 		if a.IsNull(row) {
 			return math.NaN()
 		}

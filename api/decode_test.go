@@ -20,7 +20,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/xuri/excelize/v2"
 
-	"sqi/query"
+	"sqi/export"
+	"sqi/metrics"
 )
 
 // Each format is read back by a real reader (encoding/json, encoding/csv,
@@ -37,8 +38,8 @@ type table struct {
 }
 
 // kinds maps the column names of t to their kinds.
-func kinds(t query.Table) map[string]query.ColKind {
-	m := make(map[string]query.ColKind)
+func kinds(t export.Table) map[string]metrics.FieldKind {
+	m := make(map[string]metrics.FieldKind)
 	for _, c := range t.Columns {
 		m[c.Name] = c.Kind
 	}
@@ -46,28 +47,28 @@ func kinds(t query.Table) map[string]query.ColKind {
 }
 
 // norm normalises a cell given as text.
-func norm(t *testing.T, kind query.ColKind, loc *time.Location, s string) string {
+func norm(t *testing.T, kind metrics.FieldKind, loc *time.Location, s string) string {
 	t.Helper()
 	switch kind {
-	case query.KindInt:
+	case metrics.FieldCount:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || f != math.Trunc(f) {
 			t.Fatalf("integer cell %q", s)
 		}
 		return strconv.FormatInt(int64(f), 10)
-	case query.KindFloat:
+	case metrics.FieldFloat, metrics.FieldSeconds:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			t.Fatalf("number cell %q", s)
 		}
 		return normFloat(f)
-	case query.KindBool:
+	case metrics.FieldBool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			t.Fatalf("boolean cell %q", s)
 		}
 		return strconv.FormatBool(b)
-	case query.KindTime:
+	case metrics.FieldTime:
 		ts, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			t.Fatalf("time cell %q: %v", s, err)
@@ -85,7 +86,7 @@ func normTime(t time.Time) string { return t.Round(time.Millisecond).Format("200
 
 // decodeJSON reads the rows of a /sqi body (key "rows", components
 // flattened to components.<name>) or a /rooms body (key "rooms").
-func decodeJSON(t *testing.T, body []byte, key string, qt query.Table) table {
+func decodeJSON(t *testing.T, body []byte, key string, qt export.Table) table {
 	t.Helper()
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil {
@@ -140,7 +141,7 @@ func decodeJSON(t *testing.T, body []byte, key string, qt query.Table) table {
 	return out
 }
 
-func decodeCSV(t *testing.T, body []byte, qt query.Table) table {
+func decodeCSV(t *testing.T, body []byte, qt export.Table) table {
 	t.Helper()
 	recs, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	if err != nil {
@@ -183,7 +184,7 @@ func arrowCell(t *testing.T, col arrow.Array, i int, loc *time.Location) string 
 		tt := a.DataType().(*arrow.TimestampType)
 		ts := a.Value(i).ToTime(tt.Unit)
 		if tt.TimeZone == "" {
-			return ts.UTC().Format(query.LocalTimeLayout)
+			return ts.UTC().Format(export.LocalTimeLayout)
 		}
 		if tt.TimeZone != loc.String() {
 			t.Fatalf("timestamp zone %q, want %q", tt.TimeZone, loc)
@@ -265,7 +266,7 @@ func decodeParquet(t *testing.T, body []byte, loc *time.Location) table {
 
 // decodeXLSX reads every sheet (a long table goes on in <name>_2...) with
 // raw cell values: numbers as written, dates as Excel serial numbers.
-func decodeXLSX(t *testing.T, body []byte, qt query.Table) table {
+func decodeXLSX(t *testing.T, body []byte, qt export.Table) table {
 	t.Helper()
 	f, err := excelize.OpenReader(bytes.NewReader(body))
 	if err != nil {
@@ -299,10 +300,10 @@ func decodeXLSX(t *testing.T, body []byte, qt query.Table) table {
 // excelEpoch is day 0 of Excel's serial dates (from 1900-03-01 on).
 var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
-func xlsxCell(t *testing.T, kind query.ColKind, s, name string) string {
+func xlsxCell(t *testing.T, kind metrics.FieldKind, s, name string) string {
 	t.Helper()
 	switch kind {
-	case query.KindDate, query.KindTime, query.KindLocalTime:
+	case metrics.FieldDate, metrics.FieldTime, metrics.FieldLocalTime:
 		serial, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			t.Fatalf("xlsx %s: date cell %q is not a serial number", name, s)
@@ -310,15 +311,15 @@ func xlsxCell(t *testing.T, kind query.ColKind, s, name string) string {
 		// excelize.ExcelDateToTime rounds to the second: convert here.
 		wall := excelEpoch.Add(time.Duration(math.Round(serial * 86400e9)))
 		switch kind {
-		case query.KindDate:
+		case metrics.FieldDate:
 			return wall.Format(time.DateOnly)
-		case query.KindLocalTime:
-			return wall.Round(time.Minute).Format(query.LocalTimeLayout)
+		case metrics.FieldLocalTime:
+			return wall.Round(time.Minute).Format(export.LocalTimeLayout)
 		}
 		return normTime(wall)
-	case query.KindBool:
+	case metrics.FieldBool:
 		return strconv.FormatBool(s == "1" || strings.EqualFold(s, "true"))
-	case query.KindString:
+	case metrics.FieldText:
 		return s
 	}
 	return norm(t, kind, time.UTC, s)

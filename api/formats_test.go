@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"sqi/export"
 	"sqi/query"
 )
 
@@ -21,12 +22,12 @@ func TestFormatsEqualJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &tenant.Config
-	roomTable := query.RoomTable(cfg)
+	roomTable := export.RoomTable(cfg)
 	tests := []struct {
 		name  string
 		path  string // without format
 		key   string // JSON body key of the rows
-		table func(t *testing.T) query.Table
+		table func(t *testing.T) export.Table
 	}{
 		{name: "sqi total", path: "/v1/tenants/acme/sqi?from=" + fixFrom + "&to=" + fixTo, key: "rows"},
 		{name: "sqi by day and agent", path: "/v1/tenants/acme/sqi?from=" + fixFrom + "&to=" + fixTo + "&group_by=day,agent", key: "rows"},
@@ -171,7 +172,7 @@ func TestRoomPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	tenant, _ := f.db.Tenant(t.Context(), own)
-	qt := query.RoomTable(&tenant.Config)
+	qt := export.RoomTable(&tenant.Config)
 	base := "/v1/tenants/acme/rooms?from=" + fixFrom + "&to=" + fixTo
 	all := decodeCSV(t, f.do(t, request{path: base + "&format=csv", key: f.keys[pReader]}).Body.Bytes(), qt)
 	if len(all.rows) < fixDays*fixRooms/2 {

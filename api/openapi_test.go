@@ -21,7 +21,6 @@ import (
 	"sqi/api"
 	"sqi/internal/pgtest"
 	"sqi/metrics"
-	"sqi/query"
 )
 
 func init() {
@@ -98,10 +97,10 @@ func TestOpenAPISchemas(t *testing.T) {
 		}
 	}
 	room := doc.Components.Schemas["Room"].Value
-	if len(room.Properties) != len(query.RoomColumns) {
-		t.Errorf("Room has %d properties, the export %d columns", len(room.Properties), len(query.RoomColumns))
+	if len(room.Properties) != len(metrics.ExportFields) {
+		t.Errorf("Room has %d properties, the export %d columns", len(room.Properties), len(metrics.ExportFields))
 	}
-	for _, c := range query.RoomColumns {
+	for _, c := range metrics.ExportFields {
 		if room.Properties[c.Name] == nil {
 			t.Errorf("Room lacks column %s", c.Name)
 		}

@@ -153,7 +153,7 @@ func TestReports(t *testing.T) {
 	for _, tt := range []struct {
 		err  error
 		want int
-	}{{store.ErrNotFound, 404}, {fmt.Errorf("%w %q", query.ErrUnknownTenant, "acme"), 404}, {errors.New("disk full"), 500}} {
+	}{{store.ErrNotFound, 404}, {fmt.Errorf("%w %q", store.ErrNotFound, "acme"), 404}, {errors.New("disk full"), 500}} {
 		srv, _ := api.New(api.Deps{Store: f.db, Reports: failingReports{tt.err}}, api.DefaultConfig())
 		w := serve(t, srv.Handler(), request{path: "/v1/tenants/acme/reports/daily/2025-03-08", key: f.keys[pReader]})
 		if w.Code != tt.want {

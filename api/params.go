@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sqi/export"
 	"sqi/query"
 )
 
@@ -95,9 +96,5 @@ func parseRange(tenantID string, v url.Values, groupBy string) (query.Query, err
 
 // attachment names the file of a download.
 func attachment(c *gin.Context, tenantID, what, from, to, format string) {
-	name := tenantID + "_" + what + "_" + from
-	if to != from {
-		name += "_" + to
-	}
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, extensions[format]))
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, export.FileName(tenantID, what, from, to, extensions[format])))
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sqi/export"
 	"sqi/metrics"
-	"sqi/query"
 	"sqi/store"
 )
 
@@ -36,13 +36,14 @@ func (s *Server) getDailyReport(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	if err := s.reports.WriteDaily(c.Request.Context(), t.Config.TenantID, day, &buf); err != nil {
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, query.ErrUnknownTenant) {
+		if errors.Is(err, store.ErrNotFound) {
 			err = notFoundTenant(t.Config.TenantID)
 		}
 		s.problem(c, err)
 		return
 	}
-	name := t.Config.TenantID + "_daily_" + day.Format(metrics.DateLayout) + ".xlsx"
+	date := day.Format(metrics.DateLayout)
+	name := export.FileName(t.Config.TenantID, "daily", date, date, "xlsx")
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Data(http.StatusOK, contentTypeXLSX, buf.Bytes())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sqi/export"
 	"sqi/metrics"
 	"sqi/query"
 	"sqi/store"
@@ -60,7 +61,7 @@ func (s *Server) getRooms(c *gin.Context) {
 			}
 		}
 		attachment(c, q.Tenant, "rooms", from, to, format)
-		s.writeTable(c, format, "rooms", query.RoomTable(cfg), s.roomStream(c, cfg, q.Tenant, start, end))
+		s.writeTable(c, format, "rooms", export.RoomTable(cfg), s.roomStream(c, cfg, q.Tenant, start, end))
 		return
 	}
 	limit, err := parseLimit(v)
@@ -77,25 +78,25 @@ func (s *Server) getRooms(c *gin.Context) {
 }
 
 // writeTable sends a table in one of the binary or CSV formats.
-func (s *Server) writeTable(c *gin.Context, format, sheet string, t query.Table, rows rowWriter) {
+func (s *Server) writeTable(c *gin.Context, format, sheet string, t export.Table, rows rowWriter) {
 	c.Header("Content-Type", contentTypes[format])
 	c.Status(http.StatusOK)
 	var err error
 	switch format {
 	case formatCSV:
-		var cw *query.CSVWriter
-		if cw, err = query.NewCSVWriter(c.Writer, t); err == nil {
+		var cw *export.CSVWriter
+		if cw, err = export.NewCSVWriter(c.Writer, t); err == nil {
 			err = rows(cw)
 		}
 	case formatArrow:
-		err = rows(query.NewArrowWriter(c.Writer, t))
+		err = rows(export.NewArrowWriter(c.Writer, t))
 	case formatParquet:
-		var pw *query.ParquetWriter
-		if pw, err = query.NewParquetWriter(c.Writer, t); err == nil {
+		var pw *export.ParquetWriter
+		if pw, err = export.NewParquetWriter(c.Writer, t); err == nil {
 			err = rows(pw)
 		}
 	case formatXLSX:
-		err = writeXLSX(c.Writer, sheet, t, rows)
+		err = export.WriteXLSX(c.Writer, sheet, t, rows)
 	}
 	if err != nil {
 		s.problem(c, err)
@@ -105,15 +106,15 @@ func (s *Server) writeTable(c *gin.Context, format, sheet string, t query.Table,
 // roomStream writes every room of [start, end) page by page (keyset
 // pagination on (opened_at, room_id)), then closes the writer.
 func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string, start, end time.Time) rowWriter {
-	return func(tw query.TableWriter) error {
+	return func(tw export.Writer) error {
 		var (
-			cells []query.Cell
+			cells []metrics.Cell
 			after store.RoomCursor
 		)
 		for {
 			n := 0
 			err := s.store.RoomsPage(c.Request.Context(), tenantID, start, end, after, exportPage, func(r *metrics.Room) error {
-				cells = query.RoomCells(cells, cfg, r)
+				cells = export.RoomCells(cells, cfg, r)
 				after = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
 				n++
 				return tw.WriteRow(cells)
@@ -132,7 +133,7 @@ func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string
 // "limit", "rooms": [...], "next_cursor"}; next_cursor is null on the last
 // page.
 func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, start, end time.Time, after store.RoomCursor, limit int) {
-	t := query.RoomTable(cfg)
+	t := export.RoomTable(cfg)
 	c.Header("Content-Type", contentTypeJSON)
 	c.Status(http.StatusOK)
 	bw := bufio.NewWriterSize(c.Writer, 64<<10)
@@ -149,7 +150,7 @@ func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, s
 	b = strconv.AppendInt(b, int64(limit), 10)
 	b = append(b, `,"rooms":[`...)
 	var (
-		cells []query.Cell
+		cells []metrics.Cell
 		n     int
 		last  store.RoomCursor
 		more  bool
@@ -162,7 +163,7 @@ func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, s
 		if n > 0 {
 			b = append(b, ',')
 		}
-		cells = query.RoomCells(cells, cfg, r)
+		cells = export.RoomCells(cells, cfg, r)
 		b = t.AppendJSON(b, cells)
 		last = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
 		n++

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sqi/export"
 	"sqi/metrics"
-	"sqi/query"
 )
 
 // getSQI answers GET /v1/tenants/{t}/sqi: the rows of SPEC §4, one per
@@ -47,7 +47,7 @@ func (s *Server) getSQI(c *gin.Context) {
 	case formatParquet:
 		write = res.WriteParquet
 	case formatXLSX:
-		write = func(w io.Writer) error { return writeXLSX(w, "sqi", res.Table(), res.WriteRows) }
+		write = res.WriteXLSX
 	}
 	from, to := q.From.Format(metrics.DateLayout), q.To.Format(metrics.DateLayout)
 	if format != formatJSON {
@@ -67,4 +67,4 @@ var contentTypes = map[string]string{
 
 // rowWriter is how a table's rows reach a TableWriter (Result.WriteRows or
 // the room stream).
-type rowWriter func(query.TableWriter) error
+type rowWriter func(export.Writer) error

@@ -128,7 +128,7 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	finished := r.Now()
 	res.Seconds = finished.Sub(started).Seconds()
 	run := store.ETLRun{StartedAt: started, FinishedAt: finished, EventsRead: res.EventsRead,
-		RoomsRecomputed: res.RoomsRecomputed, RoomsChanged: res.RoomsChanged, Rejects: res.Rejects}
+		RoomsRecomputed: res.RoomsRecomputed, Rejects: res.Rejects}
 	if err := r.Store.FinishETLRun(ctx, next, run); err != nil {
 		return res, err
 	}
@@ -273,7 +273,7 @@ func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string)
 		rec.Release()
 		return p.flushRooms(ctx)
 	}
-	cr := &copyReader{bb: bb, size: p.r.BatchEvents, onBatch: func() error { return batch(false) }}
+	cr := newCopyReader(bb, p.r.BatchEvents, func() error { return batch(false) })
 	if _, err := conn.CopyTo(ctx, cr, copySQL); err != nil {
 		return fmt.Errorf("read events: %w", err)
 	}

@@ -38,6 +38,7 @@ const (
 	colChannel
 	colCategory
 	colScore
+	numEventColumns
 )
 
 // batchBuilder appends scanned rows to Arrow builders.

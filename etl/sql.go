@@ -4,20 +4,11 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"sqi/store"
 )
 
 type arrowRecord = arrow.RecordBatch
-
-func int2Ptr(s pgtype.Int2) *int16 {
-	if !s.Valid {
-		return nil
-	}
-	v := s.Int16
-	return &v
-}
 
 // The SQL that reads the source feed. See docs/etl.md.
 const (

@@ -169,37 +169,38 @@ func (a *Aggregator) Add(r *Room) {
 	}
 	g := a.group(k)
 	g.rooms++
-	if r.InvalidReason != "" {
+	if !r.Valid() {
 		return
 	}
 	g.transfers += r.Transfers
-	if !r.Queued() {
+	switch r.Outcome(a.cfg) {
+	case OutcomeBotOnly:
 		g.botOnly++
-	} else {
+	case OutcomeAnswered:
 		g.queued++
-		if r.Answered() {
-			g.answered++
-			g.waits.add(r.Wait)
-			g.waitSum += r.Wait
-			if r.Wait > g.waitMax || g.waits.n == 1 {
-				g.waitMax = r.Wait
-			}
-			if r.Wait <= a.cfg.SLThresholdS {
-				g.answeredInSL++
-			}
-			if r.Closed() {
-				g.answeredClosed++
-				if r.Dropped {
-					g.dropped++
-				}
-			}
-		} else if after := r.AbandonedAfter(); !math.IsNaN(after) {
-			if after < a.cfg.ShortAbandonS {
-				g.shortAbandoned++
-			} else {
-				g.abandoned++
+		g.answered++
+		g.waits.add(r.Wait)
+		g.waitSum += r.Wait
+		if r.Wait > g.waitMax || g.waits.n == 1 {
+			g.waitMax = r.Wait
+		}
+		if r.AnsweredInSL(a.cfg) {
+			g.answeredInSL++
+		}
+		if r.AnsweredClosed() {
+			g.answeredClosed++
+			if r.Dropped {
+				g.dropped++
 			}
 		}
+	case OutcomeAbandoned:
+		g.queued++
+		g.abandoned++
+	case OutcomeShortAbandoned:
+		g.queued++
+		g.shortAbandoned++
+	case OutcomeWaiting:
+		g.queued++
 	}
 	g.firstResp.add(r.FirstResponse)
 	g.assignedResp.add(r.AssignedResponse)
@@ -299,12 +300,64 @@ func ratio(num, den int) Value {
 	return Value{V: 100 * float64(num) / float64(den)}
 }
 
-// KeyValue is one group key of a row; Null for the group of rooms without
-// that key (no agent, no category...).
-type KeyValue struct {
-	Column string // "agent_id", "day", ...
-	Value  string
-	Null   bool
+// GroupKey is one group key of a row, typed: the text of SPEC §7
+// (2026-11-01T01:00, 2026-11...) is made at the edge, by String, and
+// nothing parses it back.
+type GroupKey struct {
+	Key  string // the group_by key: hour, day, week, month, agent, team, channel, category
+	Null bool   // the group of rooms without that key (no agent, no category...)
+	// Date is the local date of a time key, at midnight UTC: the day, the
+	// hour's day, the week's Monday, the month's first day.
+	Date time.Time
+	Hour int    // the local hour of an hour key, 0..23
+	Text string // agent, team, channel or category
+}
+
+// Column is the key's column in a row ("agent" → "agent_id").
+func (k GroupKey) Column() string { return keyColumn[k.Key] }
+
+// IsTime reports whether the key is a time key (hour, day, week, month).
+func (k GroupKey) IsTime() bool {
+	switch k.Key {
+	case "hour", "day", "week", "month":
+		return true
+	}
+	return false
+}
+
+// String is the key as SPEC §7 writes it: hour 2026-11-01T01:00, day and
+// week 2026-11-01, month 2026-11, the others their text; "" when null.
+func (k GroupKey) String() string {
+	if k.Null {
+		return ""
+	}
+	switch k.Key {
+	case "hour":
+		return fmt.Sprintf("%sT%02d:00", k.Date.Format(DateLayout), k.Hour)
+	case "day", "week":
+		return k.Date.Format(DateLayout)
+	case "month":
+		return k.Date.Format("2006-01")
+	}
+	return k.Text
+}
+
+func compareKeys(a, b GroupKey) int {
+	switch {
+	case a.Null && b.Null:
+		return 0
+	case a.Null:
+		return 1
+	case b.Null:
+		return -1
+	}
+	if c := a.Date.Compare(b.Date); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Hour, b.Hour); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Text, b.Text)
 }
 
 // ComponentPoints is one SQI component's points.
@@ -316,7 +369,7 @@ type ComponentPoints struct {
 // Row is one group's metrics (SPEC §4). Values are unrounded: Rounded
 // gives what a user sees.
 type Row struct {
-	Keys       []KeyValue
+	Keys       []GroupKey
 	Values     [NumMetrics]Value
 	SQI        Value
 	Grade      string // "" when SQI is null
@@ -351,18 +404,14 @@ func (a *Aggregator) Rows() []Row {
 	return rows
 }
 
-func compareRows(x, y Row) int {
-	for i := range x.Keys {
-		a, b := x.Keys[i], y.Keys[i]
-		switch {
-		case a.Null && b.Null:
-			continue
-		case a.Null:
-			return 1
-		case b.Null:
-			return -1
-		}
-		if c := cmp.Compare(a.Value, b.Value); c != 0 {
+func compareRows(x, y Row) int { return CompareKeys(x.Keys, y.Keys) }
+
+// CompareKeys orders two rows' keys as Rows sorts them: key by key in
+// group_by order, time keys chronologically, text keys by byte order,
+// null keys last.
+func CompareKeys(a, b []GroupKey) int {
+	for i := range min(len(a), len(b)) {
+		if c := compareKeys(a[i], b[i]); c != 0 {
 			return c
 		}
 	}
@@ -372,26 +421,26 @@ func compareRows(x, y Row) int {
 func (a *Aggregator) row(g *acc) Row {
 	var r Row
 	for _, k := range a.groupBy {
-		kv := KeyValue{Column: keyColumn[k]}
+		kv := GroupKey{Key: k}
 		switch k {
 		case "hour":
-			kv.Value = formatHour(g.key.day, g.key.hour)
+			kv.Date, kv.Hour = dateOf(g.key.day), int(g.key.hour)
 		case "day":
-			kv.Value = formatDay(g.key.day)
+			kv.Date = dateOf(g.key.day)
 		case "week":
-			kv.Value = formatDay(g.key.week)
+			kv.Date = dateOf(g.key.week)
 		case "month":
-			kv.Value = formatMonth(g.key.month)
+			kv.Date = time.Date(int(g.key.month/12), time.Month(g.key.month%12+1), 1, 0, 0, 0, 0, time.UTC)
 		case "agent":
-			kv.Value = g.key.agent
+			kv.Text = g.key.agent
 		case "team":
-			kv.Value = g.key.team
+			kv.Text = g.key.team
 		case "channel":
-			kv.Value = g.key.channel
+			kv.Text = g.key.channel
 		case "category":
-			kv.Value = g.key.category
+			kv.Text = g.key.category
 		}
-		kv.Null = kv.Value == ""
+		kv.Null = kv.Date.IsZero() && kv.Text == ""
 		r.Keys = append(r.Keys, kv)
 	}
 	v := &r.Values

@@ -56,6 +56,13 @@ func civilOf(t time.Time, loc *time.Location) civil {
 	return civil{day: daysSinceEpoch(y, m, d), hour: int8(h)}
 }
 
+// LocalDate is the local date of t in loc, at midnight UTC (a calendar
+// value, as ParseDate returns).
+func LocalDate(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 func daysSinceEpoch(y int, m time.Month, d int) int32 {
 	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
@@ -72,11 +79,3 @@ func monthOf(day int32) int32 {
 	y, m, _ := dateOf(day).Date()
 	return int32(y*12 + int(m) - 1)
 }
-
-func formatDay(day int32) string { return dateOf(day).Format(DateLayout) }
-
-func formatHour(day int32, hour int8) string {
-	return fmt.Sprintf("%sT%02d:00", formatDay(day), hour)
-}
-
-func formatMonth(m int32) string { return fmt.Sprintf("%04d-%02d", m/12, m%12+1) }

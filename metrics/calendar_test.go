@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -306,3 +307,7 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+func formatDay(day int32) string { return dateOf(day).Format(DateLayout) }
+
+func formatMonth(m int32) string { return fmt.Sprintf("%04d-%02d", m/12, m%12+1) }

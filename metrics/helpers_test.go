@@ -292,9 +292,9 @@ func keysOf(r Row) string {
 	parts := make([]string, len(r.Keys))
 	for i, k := range r.Keys {
 		if k.Null {
-			parts[i] = k.Column + "=null"
+			parts[i] = k.Column() + "=null"
 		} else {
-			parts[i] = k.Column + "=" + k.Value
+			parts[i] = k.Column() + "=" + k.String()
 		}
 	}
 	return strings.Join(parts, " ")

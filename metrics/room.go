@@ -87,6 +87,79 @@ func (r *Room) AbandonedAfter() float64 {
 	return math.NaN()
 }
 
+// Valid reports whether the room's times are consistent; a contradictory
+// room counts in rooms only (SPEC §3).
+func (r *Room) Valid() bool { return r.InvalidReason == "" }
+
+// Room outcomes: what became of a room under the tenant's configuration.
+// Every export and every count of SPEC §4 classifies rooms with Outcome.
+const (
+	OutcomeBotOnly        = "bot_only"        // never queued
+	OutcomeAnswered       = "answered"        // queued and assigned
+	OutcomeAbandoned      = "abandoned"       // queued, closed unassigned after short_abandon_s or more
+	OutcomeShortAbandoned = "short_abandoned" // queued, closed unassigned within short_abandon_s
+	OutcomeWaiting        = "waiting"         // queued, neither assigned nor closed yet
+	OutcomeInvalid        = "invalid"         // contradictory times
+)
+
+// Outcome classifies the room under c: one of the Outcome constants.
+func (r *Room) Outcome(c *Config) string {
+	switch {
+	case !r.Valid():
+		return OutcomeInvalid
+	case !r.Queued():
+		return OutcomeBotOnly
+	case r.Answered():
+		return OutcomeAnswered
+	}
+	after := r.AbandonedAfter()
+	switch {
+	case math.IsNaN(after):
+		return OutcomeWaiting
+	case after < c.ShortAbandonS:
+		return OutcomeShortAbandoned
+	}
+	return OutcomeAbandoned
+}
+
+// AnsweredInSL reports whether the room was answered with a wait of at
+// most c's sl_threshold_s.
+func (r *Room) AnsweredInSL(c *Config) bool { return r.Answered() && r.Wait <= c.SLThresholdS }
+
+// AnsweredClosed reports whether the room was answered and is closed: the
+// rooms over which dropped and surveys are rated.
+func (r *Room) AnsweredClosed() bool { return r.Answered() && r.Closed() }
+
+// ReplyTurns returns the number of reply turns, how many of them are
+// unanswered, and the mean of the answered ones (NaN when none).
+func (r *Room) ReplyTurns() (turns, unanswered int, avg float64) {
+	n, sum := 0, 0.0
+	for _, t := range r.Replies {
+		if t.Answered() {
+			n++
+			sum += t.Seconds
+		}
+	}
+	return len(r.Replies), len(r.Replies) - n, mean(sum, n)
+}
+
+// CustomerReplyTurns returns the number of customer reply turns and their
+// mean (NaN when none).
+func (r *Room) CustomerReplyTurns() (turns int, avg float64) {
+	sum := 0.0
+	for _, t := range r.CustomerReplies {
+		sum += t.Seconds
+	}
+	return len(r.CustomerReplies), mean(sum, len(r.CustomerReplies))
+}
+
+func mean(sum float64, n int) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
 // null is the value of a duration that does not exist.
 var null = math.NaN()
 

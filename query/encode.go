@@ -3,7 +3,6 @@ package query
 import (
 	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"sqi/export"
 	"sqi/metrics"
 )
 
@@ -59,12 +59,12 @@ func (r *Result) WriteJSON(w io.Writer) error {
 func AppendRowJSON(b []byte, row *metrics.Row) []byte {
 	b = append(b, '{')
 	for _, k := range row.Keys {
-		b = appendString(b, k.Column)
+		b = appendString(b, k.Column())
 		b = append(b, ':')
 		if k.Null {
 			b = append(b, "null"...)
 		} else {
-			b = appendString(b, k.Value)
+			b = appendString(b, k.String())
 		}
 		b = append(b, ',')
 	}
@@ -115,10 +115,7 @@ func appendValue(b []byte, v metrics.Value) []byte {
 	return strconv.AppendFloat(b, v.V, 'f', -1, 64)
 }
 
-func appendString(b []byte, s string) []byte {
-	enc, _ := json.Marshal(s)
-	return append(b, enc...)
-}
+func appendString(b []byte, s string) []byte { return export.AppendString(b, s) }
 
 // Header returns the CSV header of r: group key columns, metric names,
 // sqi, grade, then components.<name> for each configured component.
@@ -159,7 +156,7 @@ func (r *Result) WriteCSV(w io.Writer) error {
 		row := &r.Rows[i]
 		rec = rec[:0]
 		for _, k := range row.Keys {
-			rec = append(rec, k.Value)
+			rec = append(rec, k.String())
 		}
 		for m := range metrics.NumMetrics {
 			rec = append(rec, cell(row.Rounded(m)))
@@ -205,7 +202,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 			if k.Null {
 				cells = append(cells, "-")
 			} else {
-				cells = append(cells, k.Value)
+				cells = append(cells, k.String())
 			}
 		}
 		for _, name := range tableColumns {

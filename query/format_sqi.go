@@ -1,10 +1,10 @@
 package query
 
 import (
-	"fmt"
 	"io"
 	"time"
 
+	"sqi/export"
 	"sqi/metrics"
 )
 
@@ -13,90 +13,84 @@ import (
 // the others as text), the metrics (counts as integers, the rest as
 // numbers), sqi, grade and components.<name>. Values are rounded as in
 // WriteJSON.
-func (r *Result) Table() Table {
+func (r *Result) Table() export.Table {
 	header := r.Header()
-	cols := make([]Column, len(header))
+	cols := make([]export.Column, len(header))
 	i := 0
 	for _, k := range r.Query.GroupBy {
-		kind := KindString
+		kind := metrics.FieldText
 		switch k {
 		case "day", "week":
-			kind = KindDate
+			kind = metrics.FieldDate
 		case "hour":
-			kind = KindLocalTime
+			kind = metrics.FieldLocalTime
 		}
-		cols[i] = Column{header[i], kind}
+		cols[i] = export.Column{Name: header[i], Kind: kind}
 		i++
 	}
 	for _, d := range metrics.Catalog {
-		kind := KindFloat
+		kind := metrics.FieldFloat
 		if d.Kind == metrics.Count {
-			kind = KindInt
+			kind = metrics.FieldCount
 		}
-		cols[i] = Column{header[i], kind}
+		cols[i] = export.Column{Name: header[i], Kind: kind}
 		i++
 	}
-	cols[i] = Column{header[i], KindFloat} // sqi
-	cols[i+1] = Column{header[i+1], KindString}
+	cols[i] = export.Column{Name: header[i], Kind: metrics.FieldFloat} // sqi
+	cols[i+1] = export.Column{Name: header[i+1], Kind: metrics.FieldText}
 	for j := i + 2; j < len(header); j++ {
-		cols[j] = Column{header[j], KindFloat}
+		cols[j] = export.Column{Name: header[j], Kind: metrics.FieldFloat}
 	}
-	return Table{Columns: cols, Location: r.Config.Location()}
+	return export.Table{Columns: cols, Location: r.Config.Location()}
+}
+
+// keyCell is a group key as a cell of Table: day and week as dates, hour as
+// its local wall-clock time, the others as text.
+func keyCell(k metrics.GroupKey) metrics.Cell {
+	switch {
+	case k.Null:
+		return metrics.Cell{Null: true}
+	case k.Key == "day" || k.Key == "week":
+		return metrics.Cell{T: k.Date}
+	case k.Key == "hour":
+		return metrics.Cell{T: k.Date.Add(time.Duration(k.Hour) * time.Hour)}
+	}
+	return metrics.Cell{S: k.String()}
 }
 
 // Cells returns row i of r as cells of Table, appended to dst[:0].
-func (r *Result) Cells(dst []Cell, i int) ([]Cell, error) {
+func (r *Result) Cells(dst []metrics.Cell, i int) []metrics.Cell {
 	row := &r.Rows[i]
 	dst = dst[:0]
 	for _, k := range row.Keys {
-		c := Cell{Null: k.Null, S: k.Value}
-		if !k.Null {
-			switch k.Column {
-			case "day", "week":
-				t, err := time.Parse(time.DateOnly, k.Value)
-				if err != nil {
-					return nil, fmt.Errorf("group key %s %q: %w", k.Column, k.Value, err)
-				}
-				c.T = t
-			case "hour":
-				t, err := time.Parse(LocalTimeLayout, k.Value)
-				if err != nil {
-					return nil, fmt.Errorf("group key hour %q: %w", k.Value, err)
-				}
-				c.T = t
-			}
-		}
-		dst = append(dst, c)
+		dst = append(dst, keyCell(k))
 	}
 	for m := range metrics.NumMetrics {
 		v := row.Rounded(m)
-		c := Cell{Null: v.Null, F: v.V}
+		c := metrics.Cell{Null: v.Null, F: v.V}
 		if metrics.Catalog[m].Kind == metrics.Count {
 			c.I = int64(v.V)
 		}
 		dst = append(dst, c)
 	}
 	s := roundSQI(row.SQI)
-	dst = append(dst, Cell{Null: s.Null, F: s.V}, Cell{Null: row.Grade == "", S: row.Grade})
+	dst = append(dst, metrics.Cell{Null: s.Null, F: s.V}, metrics.Cell{Null: row.Grade == "", S: row.Grade})
 	points := make(map[string]metrics.Value, len(row.Components))
 	for _, c := range row.Components {
 		points[c.Name] = roundPoints(c.Points)
 	}
 	for _, n := range componentNames(&r.Config) {
 		p, ok := points[n]
-		dst = append(dst, Cell{Null: !ok || p.Null, F: p.V})
+		dst = append(dst, metrics.Cell{Null: !ok || p.Null, F: p.V})
 	}
-	return dst, nil
+	return dst
 }
 
 // WriteRows writes every row of r to tw and closes it.
-func (r *Result) WriteRows(tw TableWriter) error {
-	var cells []Cell
+func (r *Result) WriteRows(tw export.Writer) error {
+	var cells []metrics.Cell
 	for i := range r.Rows {
-		var err error
-		if cells, err = r.Cells(cells, i); err != nil {
-			return err
-		}
+		cells = r.Cells(cells, i)
 		if err := tw.WriteRow(cells); err != nil {
 			return err
 		}
@@ -107,15 +101,20 @@ func (r *Result) WriteRows(tw TableWriter) error {
 // WriteArrow writes the rows as an Arrow IPC stream; the column names are
 // those of Header.
 func (r *Result) WriteArrow(w io.Writer) error {
-	return r.WriteRows(NewArrowWriter(w, r.Table()))
+	return r.WriteRows(export.NewArrowWriter(w, r.Table()))
 }
 
 // WriteParquet writes the rows as a Parquet file; the column names are
 // those of Header.
 func (r *Result) WriteParquet(w io.Writer) error {
-	pw, err := NewParquetWriter(w, r.Table())
+	pw, err := export.NewParquetWriter(w, r.Table())
 	if err != nil {
 		return err
 	}
 	return r.WriteRows(pw)
+}
+
+// WriteXLSX writes the rows as an Excel workbook with one sheet, sqi.
+func (r *Result) WriteXLSX(w io.Writer) error {
+	return export.WriteXLSX(w, "sqi", r.Table(), r.WriteRows)
 }

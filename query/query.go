@@ -7,7 +7,6 @@ package query
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -85,16 +84,10 @@ type Result struct {
 	Rows   []metrics.Row
 }
 
-// ErrUnknownTenant is returned for a tenant that has neither a
-// configuration nor events.
-var ErrUnknownTenant = errors.New("unknown tenant")
-
-// Stats computes the rows of q from the room facts.
+// Stats computes the rows of q from the room facts; store.ErrNotFound for
+// a tenant that has neither a configuration nor events.
 func Stats(ctx context.Context, db *store.DB, q Query) (*Result, error) {
-	t, err := db.Tenant(ctx, q.Tenant)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w %q", ErrUnknownTenant, q.Tenant)
-	}
+	t, err := db.Tenant(ctx, q.Tenant) // store.ErrNotFound for an unknown tenant
 	if err != nil {
 		return nil, err
 	}

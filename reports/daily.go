@@ -9,12 +9,12 @@ package reports
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"time"
 
+	"sqi/export"
 	"sqi/metrics"
 	"sqi/query"
 	"sqi/store"
@@ -67,11 +67,11 @@ func (d *Daily) Tenant() string { return d.Config.TenantID }
 // Date is the report's day as YYYY-MM-DD.
 func (d *Daily) Date() string { return d.Day.Format(metrics.DateLayout) }
 
-// FileName is the workbook's file name, carrying tenant and date:
-// sqi-daily-acme-2026-03-08.xlsx. Tenant ids are [A-Za-z0-9._-], safe in
-// a file name and in Content-Disposition.
+// FileName is the workbook's file name, acme_daily_2026-03-08.xlsx: the
+// name the API gives it too (export.FileName).
 func FileName(tenantID string, day time.Time) string {
-	return fmt.Sprintf("sqi-daily-%s-%s.xlsx", tenantID, day.Format(metrics.DateLayout))
+	date := day.Format(metrics.DateLayout)
+	return export.FileName(tenantID, "daily", date, date, "xlsx")
 }
 
 // ContentType is the media type of the workbook.
@@ -84,13 +84,10 @@ func (g *Generator) now() time.Time {
 	return time.Now()
 }
 
-// config returns the tenant's configuration; query.ErrUnknownTenant when
+// config returns the tenant's configuration; store.ErrNotFound when
 // it has neither configuration nor events.
 func (g *Generator) config(ctx context.Context, tenantID string) (metrics.Config, error) {
 	t, err := g.DB.Tenant(ctx, tenantID)
-	if errors.Is(err, store.ErrNotFound) {
-		return metrics.Config{}, fmt.Errorf("%w %q", query.ErrUnknownTenant, tenantID)
-	}
 	if err != nil {
 		return metrics.Config{}, err
 	}
@@ -100,7 +97,7 @@ func (g *Generator) config(ctx context.Context, tenantID string) (metrics.Config
 // WriteDaily writes the workbook of tenantID's local day (a date value,
 // midnight UTC, as metrics.ParseDate returns) to w. Everything is read
 // and computed before the first byte is written, so an error leaves w
-// untouched. An unknown tenant is query.ErrUnknownTenant.
+// untouched. An unknown tenant is store.ErrNotFound.
 func (g *Generator) WriteDaily(ctx context.Context, tenantID string, day time.Time, w io.Writer) error {
 	d, err := g.Daily(ctx, tenantID, day)
 	if err != nil {
@@ -138,7 +135,7 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 		d.Hourly[i] = empty
 	}
 	for _, r := range set.hour.Rows() {
-		d.Hourly[hourOf(r.Keys[0].Value)] = r
+		d.Hourly[r.Keys[0].Hour] = r
 	}
 	for _, grp := range []struct {
 		agg *metrics.Aggregator
@@ -147,13 +144,13 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 		*grp.dst = grp.agg.Rows()
 		slices.SortStableFunc(*grp.dst, bySQI)
 	}
-	byDay := map[string]metrics.Row{}
+	byDay := map[time.Time]metrics.Row{}
 	for _, r := range set.trend.Rows() {
-		byDay[r.Keys[0].Value] = r
+		byDay[r.Keys[0].Date] = r
 	}
 	for i := range TrendDays {
 		date := first.AddDate(0, 0, i)
-		r, ok := byDay[date.Format(metrics.DateLayout)]
+		r, ok := byDay[date]
 		if !ok {
 			r = emptyRow(&d.Config, date)
 		}
@@ -210,14 +207,6 @@ func emptyRow(cfg *metrics.Config, day time.Time) metrics.Row {
 	return metrics.NewAggregator(cfg, day, day, nil).Rows()[0]
 }
 
-// hourOf reads the hour of an hour key, YYYY-MM-DDTHH:00.
-func hourOf(key string) int {
-	if len(key) < 13 {
-		return 0
-	}
-	return int(key[11]-'0')*10 + int(key[12]-'0')
-}
-
 // bySQI orders rows best SQI first (as users see it, rounded), rows
 // without an SQI last, then by rooms, most first, then by key.
 func bySQI(a, b metrics.Row) int {
@@ -235,21 +224,5 @@ func bySQI(a, b metrics.Row) int {
 	if c := cmp.Compare(b.Values[metrics.MRooms].V, a.Values[metrics.MRooms].V); c != 0 {
 		return c
 	}
-	return compareKeys(a.Keys, b.Keys)
-}
-
-func compareKeys(a, b []metrics.KeyValue) int {
-	for i := range min(len(a), len(b)) {
-		switch {
-		case a[i].Null != b[i].Null:
-			if a[i].Null {
-				return 1
-			}
-			return -1
-		}
-		if c := cmp.Compare(a[i].Value, b[i].Value); c != 0 {
-			return c
-		}
-	}
-	return 0
+	return metrics.CompareKeys(a.Keys, b.Keys)
 }

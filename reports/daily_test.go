@@ -41,10 +41,10 @@ func TestDailyMatchesStats(t *testing.T) {
 			sortRows := func(rs []metrics.Row) []metrics.Row {
 				rs = slices.Clone(rs)
 				slices.SortFunc(rs, func(a, b metrics.Row) int {
-					if a.Keys[0].Value < b.Keys[0].Value {
+					if a.Keys[0].String() < b.Keys[0].String() {
 						return -1
 					}
-					if a.Keys[0].Value > b.Keys[0].Value {
+					if a.Keys[0].String() > b.Keys[0].String() {
 						return 1
 					}
 					return 0

@@ -166,7 +166,7 @@ func (d *Deliverer) build(ctx context.Context, tenantID string, day time.Time) (
 func (d *Deliverer) send(ctx context.Context, c store.Delivery, email *Email, daily *Daily) {
 	if err := d.Gen.DB.StartSending(ctx, c.DeliveryKey, d.Owner, d.Now()); err != nil {
 		d.Log.Error("report delivery not sent", "tenant_id", c.TenantID, "date", c.Date.Format(metrics.DateLayout),
-			"recipient", c.Recipient, "error", err)
+			"recipient", c.Recipient, "err", err)
 		return
 	}
 	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
@@ -211,13 +211,13 @@ func (d *Deliverer) finish(ctx context.Context, c store.Delivery, o store.Delive
 		"trigger", c.Trigger, "attempt", c.Attempts, "status", o.Status}
 	switch {
 	case err != nil:
-		d.Log.Error("report delivery not recorded", append(attrs, "error", err, "send_error", o.Error)...)
+		d.Log.Error("report delivery not recorded", append(attrs, "err", err, "send_error", o.Error)...)
 	case o.Status == store.DeliverySent:
 		d.Log.Info("report delivered", append(attrs, "message_id", o.MessageID)...)
 	case o.Status == store.DeliveryRetry:
-		d.Log.Warn("report delivery failed, will retry", append(attrs, "error", o.Error, "next_attempt_at", o.NextAttemptAt)...)
+		d.Log.Warn("report delivery failed, will retry", append(attrs, "err", o.Error, "next_attempt_at", o.NextAttemptAt)...)
 	default:
-		d.Log.Error("report delivery failed", append(attrs, "error", o.Error)...)
+		d.Log.Error("report delivery failed", append(attrs, "err", o.Error)...)
 	}
 }
 

@@ -234,7 +234,7 @@ func emailDataOf(d *Daily, t *texts) emailData {
 	}
 
 	for _, r := range worstAgents(d.Agents, 5) {
-		a := emailAgent{Agent: r.Keys[0].Value, Rooms: formatValue(r.Values[metrics.MRooms], metrics.Count, t),
+		a := emailAgent{Agent: r.Keys[0].String(), Rooms: formatValue(r.Values[metrics.MRooms], metrics.Count, t),
 			SQI: formatSQI(r), Grade: r.Grade}
 		if n, p := weakest(&r); n != "" {
 			a.Weakest = fmt.Sprintf("%s %.0f", t.componentLabel(n), p)

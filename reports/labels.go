@@ -17,8 +17,6 @@ type texts struct {
 	ChartVolume, ChartLevel                                      string
 	Hour                                                         string
 	GroupKey                                                     map[string]string
-	Room                                                         map[string]string
-	Outcome                                                      map[string]string
 	ComponentName                                                map[string]string
 	Seconds                                                      string
 	NoData                                                       string
@@ -66,19 +64,6 @@ var textsEN = texts{
 		"hour": "Hour", "day": "Day", "agent_id": "Agent", "team_id": "Team",
 		"channel": "Channel", "category": "Category",
 	},
-	Room: map[string]string{
-		"room_id": "Room", "opened_at": "Opened", "queued_at": "Queued", "assigned_at": "Assigned",
-		"closed_at": "Closed", "agent_id": "Agent", "team_id": "Team", "channel": "Channel",
-		"category": "Category", "outcome": "Outcome", "wait_s": "Wait",
-		"first_response_s": "First response", "assigned_response_s": "Response after assignment",
-		"handle_s": "Handle", "wrapup_s": "Wrap-up", "dropped": "Dropped", "transfers": "Transfers",
-		"score": "Score", "reply_turns": "Reply turns", "unanswered_turns": "Unanswered turns",
-		"reply_avg_s": "Avg reply", "invalid_reason": "Invalid (reason)",
-	},
-	Outcome: map[string]string{
-		"bot_only": "bot only", "answered": "answered", "abandoned": "abandoned",
-		"short_abandoned": "short abandon", "waiting": "in queue", "invalid": "invalid",
-	},
 	ComponentName: map[string]string{
 		"service_level": "Service level", "wait": "Wait", "response": "Response",
 		"satisfaction": "Satisfaction", "abandonment": "Abandonment",
@@ -107,7 +92,6 @@ var textsEN = texts{
 		"short_abandon_s": "Short abandon threshold",
 		"metrics":         "Metrics (SPEC §4)",
 		"roomsSheet":      "Rooms sheet",
-		"outcome":         "bot_only: never queued; answered: queued and assigned; abandoned / short_abandoned: queued, closed before any assignment; in queue: still waiting; invalid: contradictory times (counts in rooms only).",
 		"rooms":           "Rooms sheet: one row per room opened on the day, times in the tenant's time zone.",
 	},
 }
@@ -146,19 +130,6 @@ var textsKO = texts{
 		"hour": "시간대", "day": "날짜", "agent_id": "상담원", "team_id": "팀",
 		"channel": "채널", "category": "상담 유형",
 	},
-	Room: map[string]string{
-		"room_id": "상담방", "opened_at": "생성", "queued_at": "대기열 진입", "assigned_at": "배정",
-		"closed_at": "종료", "agent_id": "상담원", "team_id": "팀", "channel": "채널",
-		"category": "상담 유형", "outcome": "결과", "wait_s": "대기 시간",
-		"first_response_s": "최초 응대 시간", "assigned_response_s": "배정 후 최초 응대 시간",
-		"handle_s": "대화 시간", "wrapup_s": "후처리 시간", "dropped": "배정 후 포기", "transfers": "이관",
-		"score": "만족도", "reply_turns": "응답 턴", "unanswered_turns": "미응답 턴",
-		"reply_avg_s": "평균 고객 대기 시간", "invalid_reason": "오류 (사유)",
-	},
-	Outcome: map[string]string{
-		"bot_only": "봇 전용", "answered": "응대", "abandoned": "배정 전 포기",
-		"short_abandoned": "단기 포기", "waiting": "대기 중", "invalid": "오류",
-	},
 	ComponentName: map[string]string{
 		"service_level": "서비스 레벨", "wait": "대기 시간", "response": "응답 속도",
 		"satisfaction": "만족도", "abandonment": "포기율",
@@ -187,7 +158,6 @@ var textsKO = texts{
 		"short_abandon_s": "단기 포기 기준 시간",
 		"metrics":         "지표 (SPEC §4)",
 		"roomsSheet":      "Rooms 시트",
-		"outcome":         "bot_only: 대기열 미진입; answered: 대기열 진입 후 배정; abandoned / short_abandoned: 배정 전 종료; 대기 중: 아직 대기; 오류: 시각이 모순되는 상담방 (전체 상담방에만 집계).",
 		"rooms":           "상담방 시트: 당일 생성된 상담방 한 건당 한 행, 시각은 테넌트 시간대 기준.",
 	},
 }

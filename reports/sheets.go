@@ -341,7 +341,7 @@ func (b *book) groups(name, keyName string, rows []metrics.Row) error {
 	keys := make([]string, len(rows))
 	for i, r := range rows {
 		if len(r.Keys) > 0 && !r.Keys[0].Null {
-			keys[i] = r.Keys[0].Value
+			keys[i] = r.Keys[0].String()
 		}
 	}
 	cols := b.table(s, b.t.GroupKey[keyName], keyName, keys, rows)
@@ -390,12 +390,8 @@ func (b *book) definitions() error {
 	}
 
 	section(t.Extra["roomsSheet"])
-	for _, c := range roomColumns {
-		def := c.def
-		if c.key == "outcome" {
-			def = t.Extra["outcome"]
-		}
-		add(c.key, t.Room[c.key], kindUnit(t, c.kind), def)
+	for _, f := range metrics.ExportFields {
+		add(f.Name, f.Label(d.Config.Locale), fieldUnit(t, f.Kind), f.Definition(d.Config.Locale))
 	}
 	s.set(1, row+1, t.Extra["rooms"], "subtitle")
 	s.fixed[4] = 90
@@ -411,14 +407,16 @@ func (b *book) definitions() error {
 	return s.landscape(true)
 }
 
-func kindUnit(t *texts, k roomKind) string {
+func fieldUnit(t *texts, k metrics.FieldKind) string {
 	switch k {
-	case roomSeconds:
+	case metrics.FieldSeconds:
 		return t.Kinds[metrics.Seconds]
-	case roomCount:
+	case metrics.FieldCount:
 		return t.Kinds[metrics.Count]
-	case roomTime:
+	case metrics.FieldTime:
 		return "yyyy-mm-dd hh:mm:ss"
+	case metrics.FieldDate:
+		return "yyyy-mm-dd"
 	}
 	return ""
 }

@@ -162,6 +162,8 @@ func (b *book) style(name string) (int, error) {
 		s = excelize.Style{CustomNumFmt: numFmt("+0.0;-0.0;0.0"), Font: &excelize.Font{Bold: true}}
 	case "datetime":
 		s = excelize.Style{CustomNumFmt: numFmt("yyyy-mm-dd hh:mm:ss")}
+	case "date":
+		s = excelize.Style{CustomNumFmt: numFmt("yyyy-mm-dd")}
 	case "hour":
 		s = excelize.Style{CustomNumFmt: numFmt("hh:mm"), Alignment: &excelize.Alignment{Horizontal: "left"}}
 	case "wrap":

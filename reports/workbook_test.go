@@ -136,7 +136,7 @@ func TestWorkbook(t *testing.T) {
 
 			// Rooms: one row per room, each room once.
 			rooms := int(stats["rooms"].(float64))
-			ids := columnValues(t, f, "Rooms", 1)
+			ids := columnValues(t, f, "Rooms", columnOf(t, f, "Rooms", "room_id"))
 			if len(ids)-2 != rooms {
 				t.Errorf("Rooms has %d rows, want %d (one per room) + 2 header rows", len(ids)-2, rooms)
 			}
@@ -193,7 +193,7 @@ func TestWorkbook(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		rooms := keyedRows(t, f, "Rooms", 1)
+		rooms := keyedRows(t, f, "Rooms", columnOf(t, f, "Rooms", "room_id"))
 		r, ok := rooms["formula-room"]
 		if !ok {
 			t.Fatal("Rooms has no formula-room")

@@ -1,15 +1,16 @@
 package source
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"sqi/internal/pgcopy"
 )
 
-// copyReader encodes a stream of rows in PostgreSQL's binary COPY format
-// as COPY reads it. It does by hand what pgx.CopyFrom does through its
+// rowEncoder encodes a stream of rows in PostgreSQL's binary COPY format
+// (pgcopy) as COPY reads it. It does by hand what pgx.CopyFrom does through its
 // type map, without boxing every value: for a million-row synthetic day
 // that was a second of CPU, ten times the generation itself.
 //
@@ -18,7 +19,7 @@ import (
 // table of their own, so only CopyEvents relies on chat_events having
 // them; a table that differs refuses it with "incorrect binary data
 // format".
-type copyReader struct {
+type rowEncoder struct {
 	next   func() (row, error) // the next row; io.EOF at the end
 	err    error               // next's error, which aborted the COPY
 	buf    []byte
@@ -41,13 +42,7 @@ type row struct {
 	ord                                       int64
 }
 
-var copyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
-
-// pgEpochMicro is 2000-01-01 UTC, where timestamptz's binary form counts
-// microseconds from, in Unix microseconds.
-var pgEpochMicro = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
-
-func (c *copyReader) Read(p []byte) (int, error) {
+func (c *rowEncoder) Read(p []byte) (int, error) {
 	for c.off >= len(c.buf) {
 		if c.done {
 			return 0, io.EOF
@@ -63,16 +58,16 @@ func (c *copyReader) Read(p []byte) (int, error) {
 }
 
 // fill encodes rows until buf holds about size bytes, or the trailer.
-func (c *copyReader) fill(size int) error {
+func (c *rowEncoder) fill(size int) error {
 	c.buf, c.off = c.buf[:0], 0
 	if !c.header {
-		c.buf = append(c.buf, copyHeader...)
+		c.buf = append(c.buf, pgcopy.Header...)
 		c.header = true
 	}
 	for len(c.buf) < size {
 		r, err := c.next()
 		if errors.Is(err, io.EOF) {
-			c.buf = binary.BigEndian.AppendUint16(c.buf, 0xffff) // trailer
+			c.buf = pgcopy.AppendTrailer(c.buf)
 			c.done = true
 			return nil
 		}
@@ -85,45 +80,30 @@ func (c *copyReader) fill(size int) error {
 }
 
 func (r *row) append(b []byte) []byte {
-	n := uint16(11)
+	n := 11
 	if r.ord > 0 {
 		n = 12
 	}
-	b = binary.BigEndian.AppendUint16(b, n)
-	b = appendInt64(b, r.eventID)
-	b = appendText(b, r.tenantID)
-	b = appendText(b, r.roomID)
-	b = appendText(b, r.typ)
-	b = appendInt64(b, r.occurredAt.UnixMicro()-pgEpochMicro)
-	b = appendText(b, r.actor)
-	b = appendText(b, r.agentID)
-	b = appendText(b, r.teamID)
-	b = appendText(b, r.channel)
-	b = appendText(b, r.category)
+	b = pgcopy.AppendTuple(b, n)
+	b = pgcopy.AppendInt64(b, r.eventID)
+	b = pgcopy.AppendText(b, r.tenantID)
+	b = pgcopy.AppendText(b, r.roomID)
+	b = pgcopy.AppendText(b, r.typ)
+	b = pgcopy.AppendTime(b, r.occurredAt)
+	b = pgcopy.AppendText(b, r.actor)
+	b = pgcopy.AppendText(b, r.agentID)
+	b = pgcopy.AppendText(b, r.teamID)
+	b = pgcopy.AppendText(b, r.channel)
+	b = pgcopy.AppendText(b, r.category)
 	if r.hasScore {
-		b = binary.BigEndian.AppendUint32(b, 2)
-		b = binary.BigEndian.AppendUint16(b, uint16(r.score))
+		b = pgcopy.AppendInt16(b, r.score)
 	} else {
-		b = binary.BigEndian.AppendUint32(b, 0xffffffff)
+		b = pgcopy.AppendNull(b)
 	}
 	if r.ord > 0 {
-		b = appendInt64(b, r.ord)
+		b = pgcopy.AppendInt64(b, r.ord)
 	}
 	return b
-}
-
-func appendInt64(b []byte, v int64) []byte {
-	b = binary.BigEndian.AppendUint32(b, 8)
-	return binary.BigEndian.AppendUint64(b, uint64(v))
-}
-
-// appendText appends s, or NULL for "".
-func appendText(b []byte, s string) []byte {
-	if s == "" {
-		return binary.BigEndian.AppendUint32(b, 0xffffffff)
-	}
-	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
-	return append(b, s...)
 }
 
 // text is the text column col of r.

@@ -180,7 +180,7 @@ func insertNew(ctx context.Context, pool *pgxpool.Pool, next func() (row, error)
 // copyRows runs one COPY ... FROM STDIN (FORMAT binary) fed by next. An
 // error of next aborts the COPY and is returned as is.
 func copyRows(ctx context.Context, conn *pgconn.PgConn, sql string, next func() (row, error)) (int64, error) {
-	r := &copyReader{next: next}
+	r := &rowEncoder{next: next}
 	tag, err := conn.CopyFrom(ctx, r, sql)
 	if r.err != nil {
 		return 0, r.err

@@ -25,25 +25,14 @@ import (
 var (
 	tsType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
 
-	blockRoomSchema = arrow.NewSchema([]arrow.Field{
-		{Name: "opened_at", Type: tsType},
-		{Name: "queued_at", Type: tsType, Nullable: true},
-		{Name: "assigned_at", Type: tsType, Nullable: true},
-		{Name: "closed_at", Type: tsType, Nullable: true},
-		{Name: "agent_id", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "team_id", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "channel", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "category", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "wait_s", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "first_response_s", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "assigned_response_s", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "handle_s", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "wrapup_s", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "dropped", Type: arrow.FixedWidthTypes.Boolean},
-		{Name: "transfers", Type: arrow.PrimitiveTypes.Int32},
-		{Name: "score", Type: arrow.PrimitiveTypes.Int16, Nullable: true},
-		{Name: "invalid_reason", Type: arrow.BinaryTypes.String, Nullable: true},
-	}, nil)
+	// blockRoomSchema has one column per metrics.BlockFields entry.
+	blockRoomSchema = func() *arrow.Schema {
+		fields := make([]arrow.Field, len(metrics.BlockFields))
+		for i, f := range metrics.BlockFields {
+			fields[i] = arrow.Field{Name: f.Name, Type: blockType(f), Nullable: f.Nullable()}
+		}
+		return arrow.NewSchema(fields, nil)
+	}()
 
 	blockTurnSchema = arrow.NewSchema([]arrow.Field{
 		{Name: "room", Type: arrow.PrimitiveTypes.Int32},
@@ -54,6 +43,24 @@ var (
 		{Name: "seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	}, nil)
 )
+
+// blockType is the Arrow type of a block column.
+func blockType(f *metrics.RoomField) arrow.DataType {
+	switch f.Kind {
+	case metrics.FieldTime:
+		return tsType
+	case metrics.FieldSeconds:
+		return arrow.PrimitiveTypes.Float64
+	case metrics.FieldCount:
+		if f.SmallInt() {
+			return arrow.PrimitiveTypes.Int16
+		}
+		return arrow.PrimitiveTypes.Int32
+	case metrics.FieldBool:
+		return arrow.FixedWidthTypes.Boolean
+	}
+	return arrow.BinaryTypes.String
+}
 
 // blockBuilder builds the two records of a block.
 type blockBuilder struct {
@@ -70,67 +77,44 @@ func newBlockBuilder() *blockBuilder {
 
 func (b *blockBuilder) release() { b.rooms.Release(); b.turns.Release() }
 
-func appendTS(bl array.Builder, t time.Time) {
-	tb := bl.(*array.TimestampBuilder)
-	if t.IsZero() {
-		tb.AppendNull()
-		return
-	}
-	tb.Append(arrow.Timestamp(t.UnixMicro()))
-}
-
-func appendStr(bl array.Builder, s string) {
-	sb := bl.(*array.StringBuilder)
-	if s == "" {
-		sb.AppendNull()
-		return
-	}
-	sb.Append(s)
-}
-
-func appendF(bl array.Builder, v float64) {
-	fb := bl.(*array.Float64Builder)
-	if math.IsNaN(v) {
-		fb.AppendNull()
-		return
-	}
-	fb.Append(v)
-}
-
 func (b *blockBuilder) add(r *metrics.Room) {
-	f := b.rooms.Fields()
-	appendTS(f[0], r.OpenedAt)
-	appendTS(f[1], r.QueuedAt)
-	appendTS(f[2], r.AssignedAt)
-	appendTS(f[3], r.ClosedAt)
-	appendStr(f[4], r.Agent)
-	appendStr(f[5], r.Team)
-	appendStr(f[6], r.Channel)
-	appendStr(f[7], r.Category)
-	appendF(f[8], r.Wait)
-	appendF(f[9], r.FirstResponse)
-	appendF(f[10], r.AssignedResponse)
-	appendF(f[11], r.Handle)
-	appendF(f[12], r.Wrapup)
-	f[13].(*array.BooleanBuilder).Append(r.Dropped)
-	f[14].(*array.Int32Builder).Append(int32(r.Transfers))
-	if r.Score == 0 {
-		f[15].AppendNull()
-	} else {
-		f[15].(*array.Int16Builder).Append(r.Score)
+	for i, f := range metrics.BlockFields {
+		bl := b.rooms.Field(i)
+		c := f.Fact(r)
+		if c.Null {
+			bl.AppendNull()
+			continue
+		}
+		switch bl := bl.(type) {
+		case *array.TimestampBuilder:
+			bl.Append(arrow.Timestamp(c.T.UnixMicro()))
+		case *array.Float64Builder:
+			bl.Append(c.F)
+		case *array.Int32Builder:
+			bl.Append(int32(c.I))
+		case *array.Int16Builder:
+			bl.Append(int16(c.I))
+		case *array.BooleanBuilder:
+			bl.Append(c.B)
+		case *array.StringBuilder:
+			bl.Append(c.S)
+		}
 	}
-	appendStr(f[16], r.InvalidReason)
 	t := b.turns.Fields()
-	for k, turns := range [][]metrics.Turn{r.Replies, r.CustomerReplies} {
-		for _, turn := range turns {
+	for _, set := range metrics.TurnSets {
+		for _, turn := range *set.Turns(r) {
 			t[0].(*array.Int32Builder).Append(b.n)
-			t[1].(*array.BooleanBuilder).Append(k == 1)
-			if turn.Agent == r.Agent {
+			t[1].(*array.BooleanBuilder).Append(set.Customer)
+			if turn.Agent == r.Agent || turn.Agent == "" {
 				t[2].AppendNull()
 			} else {
-				appendStr(t[2], turn.Agent)
+				t[2].(*array.StringBuilder).Append(turn.Agent)
 			}
-			appendF(t[3], turn.Seconds)
+			if turn.Answered() {
+				t[3].(*array.Float64Builder).Append(turn.Seconds)
+			} else {
+				t[3].AppendNull()
+			}
 		}
 	}
 	b.n++
@@ -274,8 +258,14 @@ WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`
 	return nil
 }
 
+// readRecord reads the one record of an IPC stream; with a schema, the
+// stream must have exactly that schema.
 func readRecord(data []byte, schema *arrow.Schema) (arrow.RecordBatch, error) {
-	rd, err := ipc.NewReader(bytes.NewReader(data), ipc.WithSchema(schema))
+	var opts []ipc.Option
+	if schema != nil {
+		opts = append(opts, ipc.WithSchema(schema))
+	}
+	rd, err := ipc.NewReader(bytes.NewReader(data), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +282,7 @@ func readRecord(data []byte, schema *arrow.Schema) (arrow.RecordBatch, error) {
 }
 
 func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Room, fn func(*metrics.Room) error) error {
-	rooms, err := readRecord(roomsIPC, blockRoomSchema)
+	rooms, err := readRecord(roomsIPC, nil)
 	if err != nil {
 		return fmt.Errorf("decode rooms block: %w", err)
 	}
@@ -303,53 +293,31 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 	}
 	defer turns.Release()
 
-	// Typed columns, looked up once per block rather than once per value.
-	n := len(rooms.Columns())
-	tsA, strA, fA := make([]*array.Timestamp, n), make([]*array.String, n), make([]*array.Float64, n)
-	for i, col := range rooms.Columns() {
-		switch a := col.(type) {
-		case *array.Timestamp:
-			tsA[i] = a
-		case *array.String:
-			strA[i] = a
-		case *array.Float64:
-			fA[i] = a
+	// One typed setter per column, resolved once per block: r is reused,
+	// so each writes through a pointer into it.
+	setters := make([]func(row int), len(metrics.BlockFields))
+	var opened *array.Timestamp
+	for i, f := range metrics.BlockFields {
+		// By name: a block written before a column moved still decodes.
+		idx := rooms.Schema().FieldIndices(f.Name)
+		if len(idx) != 1 {
+			return fmt.Errorf("decode rooms block: no column %s: the block predates it; run sqi etl --once to rebuild", f.Name)
 		}
-	}
-	ts := func(i, row int) time.Time {
-		a := tsA[i]
-		if a.IsNull(row) {
-			return time.Time{}
+		col := rooms.Column(idx[0])
+		if f.Name == "opened_at" {
+			opened = col.(*array.Timestamp)
 		}
-		return time.UnixMicro(int64(a.Value(row))).UTC()
-	}
-	str := func(i, row int) string {
-		a := strA[i]
-		if a.IsNull(row) {
-			return ""
-		}
-		return a.Value(row)
-	}
-	flt := func(i, row int) float64 {
-		a := fA[i]
-		if a.IsNull(row) {
-			return math.NaN()
-		}
-		return a.Value(row)
+		setters[i] = setter(f.Ptr(r), col)
 	}
 	var (
-		dropped   = rooms.Column(13).(*array.Boolean)
-		transfers = rooms.Column(14).(*array.Int32)
-		score     = rooms.Column(15).(*array.Int16)
-		tRoom     = turns.Column(0).(*array.Int32)
-		tCust     = turns.Column(1).(*array.Boolean)
-		tAgent    = turns.Column(2).(*array.String)
-		tSecs     = turns.Column(3).(*array.Float64)
-		ti        = 0
-		nt        = int(turns.NumRows())
+		tRoom  = turns.Column(0).(*array.Int32)
+		tCust  = turns.Column(1).(*array.Boolean)
+		tAgent = turns.Column(2).(*array.String)
+		tSecs  = turns.Column(3).(*array.Float64)
+		ti     = 0
+		nt     = int(turns.NumRows())
 	)
 	lo, hi := start.UnixMicro(), end.UnixMicro()
-	opened := rooms.Column(0).(*array.Timestamp)
 	for row := 0; row < int(rooms.NumRows()); row++ {
 		r.Replies, r.CustomerReplies = r.Replies[:0], r.CustomerReplies[:0]
 		if us := int64(opened.Value(row)); us < lo || us >= hi {
@@ -358,7 +326,9 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 			}
 			continue
 		}
-		r.Agent = str(4, row)
+		for _, set := range setters {
+			set(row)
+		}
 		for ; ti < nt && int(tRoom.Value(ti)) == row; ti++ {
 			t := metrics.Turn{Agent: r.Agent, Seconds: math.NaN()}
 			if tAgent.IsValid(ti) {
@@ -373,21 +343,55 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 				r.Replies = append(r.Replies, t)
 			}
 		}
-		r.OpenedAt = ts(0, row)
-		r.QueuedAt, r.AssignedAt, r.ClosedAt = ts(1, row), ts(2, row), ts(3, row)
-		r.Team, r.Channel, r.Category = str(5, row), str(6, row), str(7, row)
-		r.Wait, r.FirstResponse, r.AssignedResponse = flt(8, row), flt(9, row), flt(10, row)
-		r.Handle, r.Wrapup = flt(11, row), flt(12, row)
-		r.Dropped = dropped.Value(row)
-		r.Transfers = int(transfers.Value(row))
-		r.Score = 0
-		if score.IsValid(row) {
-			r.Score = score.Value(row)
-		}
-		r.InvalidReason = str(16, row)
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// setter returns a function that writes row of col into the field p
+// points to (metrics.RoomField.Ptr); null is the field's zero or NaN.
+func setter(p any, col arrow.Array) func(row int) {
+	switch p := p.(type) {
+	case *time.Time:
+		a := col.(*array.Timestamp)
+		return func(row int) {
+			*p = time.Time{}
+			if a.IsValid(row) {
+				*p = time.UnixMicro(int64(a.Value(row))).UTC()
+			}
+		}
+	case *string:
+		a := col.(*array.String)
+		return func(row int) {
+			*p = ""
+			if a.IsValid(row) {
+				*p = a.Value(row)
+			}
+		}
+	case *float64:
+		a := col.(*array.Float64)
+		return func(row int) {
+			*p = math.NaN()
+			if a.IsValid(row) {
+				*p = a.Value(row)
+			}
+		}
+	case *int:
+		a := col.(*array.Int32)
+		return func(row int) { *p = int(a.Value(row)) }
+	case *int16:
+		a := col.(*array.Int16)
+		return func(row int) {
+			*p = 0
+			if a.IsValid(row) {
+				*p = a.Value(row)
+			}
+		}
+	case *bool:
+		a := col.(*array.Boolean)
+		return func(row int) { *p = a.Value(row) }
+	}
+	panic(fmt.Sprintf("store: no block setter for %T", p))
 }

@@ -39,7 +39,6 @@ type ETLRun struct {
 	StartedAt, FinishedAt time.Time
 	EventsRead            int64
 	RoomsRecomputed       int64
-	RoomsChanged          int64
 	Rejects               int64
 }
 

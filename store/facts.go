@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"sqi/metrics"
 )
@@ -39,20 +37,6 @@ type FactsWritten struct {
 	RoomsChanged int64
 }
 
-const roomColumns = `tenant_id, room_id, opened_at, queued_at, assigned_at, closed_at,
-  agent_id, team_id, channel, category,
-  wait_s, first_response_s, assigned_response_s, handle_s, wrapup_s,
-  dropped, transfers, score,
-  reply_s, reply_agent, customer_reply_s, customer_reply_agent,
-  invalid_reason, events, rejected_events`
-
-var roomColumnNames = []string{"tenant_id", "room_id", "opened_at", "queued_at", "assigned_at", "closed_at",
-	"agent_id", "team_id", "channel", "category",
-	"wait_s", "first_response_s", "assigned_response_s", "handle_s", "wrapup_s",
-	"dropped", "transfers", "score",
-	"reply_s", "reply_agent", "customer_reply_s", "customer_reply_agent",
-	"invalid_reason", "events", "rejected_events"}
-
 const stageFacts = `CREATE TEMP TABLE IF NOT EXISTS stage_room_facts
   (LIKE room_facts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_room_keys
@@ -60,36 +44,10 @@ CREATE TEMP TABLE IF NOT EXISTS stage_room_keys
 
 // upsertFacts writes only the rooms whose facts changed, so that a run
 // over events already seen changes nothing.
-const upsertFacts = `INSERT INTO room_facts (` + roomColumns + `)
+var upsertFacts = `INSERT INTO room_facts (` + roomColumns + `)
 SELECT ` + roomColumns + ` FROM stage_room_facts
-ON CONFLICT (tenant_id, room_id) DO UPDATE SET
-  opened_at = EXCLUDED.opened_at, queued_at = EXCLUDED.queued_at,
-  assigned_at = EXCLUDED.assigned_at, closed_at = EXCLUDED.closed_at,
-  agent_id = EXCLUDED.agent_id, team_id = EXCLUDED.team_id,
-  channel = EXCLUDED.channel, category = EXCLUDED.category,
-  wait_s = EXCLUDED.wait_s, first_response_s = EXCLUDED.first_response_s,
-  assigned_response_s = EXCLUDED.assigned_response_s, handle_s = EXCLUDED.handle_s,
-  wrapup_s = EXCLUDED.wrapup_s, dropped = EXCLUDED.dropped,
-  transfers = EXCLUDED.transfers, score = EXCLUDED.score,
-  reply_s = EXCLUDED.reply_s, reply_agent = EXCLUDED.reply_agent,
-  customer_reply_s = EXCLUDED.customer_reply_s,
-  customer_reply_agent = EXCLUDED.customer_reply_agent,
-  invalid_reason = EXCLUDED.invalid_reason, events = EXCLUDED.events,
-  rejected_events = EXCLUDED.rejected_events, computed_at = now()
-WHERE (room_facts.opened_at, room_facts.queued_at, room_facts.assigned_at, room_facts.closed_at,
-  room_facts.agent_id, room_facts.team_id, room_facts.channel, room_facts.category,
-  room_facts.wait_s, room_facts.first_response_s, room_facts.assigned_response_s,
-  room_facts.handle_s, room_facts.wrapup_s, room_facts.dropped, room_facts.transfers,
-  room_facts.score, room_facts.reply_s, room_facts.reply_agent, room_facts.customer_reply_s,
-  room_facts.customer_reply_agent, room_facts.invalid_reason, room_facts.events,
-  room_facts.rejected_events)
-IS DISTINCT FROM (EXCLUDED.opened_at, EXCLUDED.queued_at, EXCLUDED.assigned_at, EXCLUDED.closed_at,
-  EXCLUDED.agent_id, EXCLUDED.team_id, EXCLUDED.channel, EXCLUDED.category,
-  EXCLUDED.wait_s, EXCLUDED.first_response_s, EXCLUDED.assigned_response_s,
-  EXCLUDED.handle_s, EXCLUDED.wrapup_s, EXCLUDED.dropped, EXCLUDED.transfers,
-  EXCLUDED.score, EXCLUDED.reply_s, EXCLUDED.reply_agent, EXCLUDED.customer_reply_s,
-  EXCLUDED.customer_reply_agent, EXCLUDED.invalid_reason, EXCLUDED.events,
-  EXCLUDED.rejected_events)`
+ON CONFLICT (tenant_id, room_id) DO UPDATE SET ` + upsertSet() + `
+WHERE ` + changedRow()
 
 // For the known rooms of a batch: a room with keys but no facts (no usable
 // event) loses facts it may have had; rejects are replaced as a whole; the
@@ -205,61 +163,6 @@ func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, erro
 		return nil
 	})
 	return w, err
-}
-
-func roomValues(r *metrics.Room) []any {
-	return []any{
-		r.TenantID, r.RoomID, r.OpenedAt, nullTime(r.QueuedAt), nullTime(r.AssignedAt), nullTime(r.ClosedAt),
-		nullText(r.Agent), nullText(r.Team), nullText(r.Channel), nullText(r.Category),
-		nullFloat(r.Wait), nullFloat(r.FirstResponse), nullFloat(r.AssignedResponse), nullFloat(r.Handle), nullFloat(r.Wrapup),
-		r.Dropped, r.Transfers, nullScore(r.Score),
-		turnSeconds(r.Replies), turnAgents(r.Replies), turnSeconds(r.CustomerReplies), turnAgents(r.CustomerReplies),
-		nullText(r.InvalidReason), r.Events, r.RejectedEvents,
-	}
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
-}
-
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nullFloat(v float64) any {
-	if math.IsNaN(v) {
-		return nil
-	}
-	return v
-}
-
-func nullScore(s int16) any {
-	if s == 0 {
-		return nil
-	}
-	return s
-}
-
-func turnSeconds(ts []metrics.Turn) []pgtype.Float8 {
-	out := make([]pgtype.Float8, len(ts))
-	for i, t := range ts {
-		out[i] = pgtype.Float8{Float64: t.Seconds, Valid: t.Answered()}
-	}
-	return out
-}
-
-func turnAgents(ts []metrics.Turn) []pgtype.Text {
-	out := make([]pgtype.Text, len(ts))
-	for i, t := range ts {
-		out[i] = pgtype.Text{String: t.Agent, Valid: t.Agent != ""}
-	}
-	return out
 }
 
 // KnownRooms returns which of keys already have facts or rejects: their

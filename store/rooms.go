@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"sqi/metrics"
 )
@@ -24,7 +22,7 @@ type querier interface {
 }
 
 func roomRows(ctx context.Context, db querier, tenantID string, start, end time.Time, fn func(*metrics.Room) error) error {
-	const q = `SELECT ` + roomColumns + ` FROM room_facts
+	q := `SELECT ` + roomColumns + ` FROM room_facts
 WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3
 ORDER BY opened_at, room_id`
 	return scanRooms(ctx, db, q, []any{tenantID, start, end}, fn)
@@ -38,8 +36,8 @@ func scanRooms(ctx context.Context, db querier, q string, args []any, fn func(*m
 		return fmt.Errorf("read room facts: %w", err)
 	}
 	defer rows.Close()
-	var s roomScan
-	dest := s.dest()
+	s := newRoomScan()
+	dest := s.dest
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read room facts: %w", err)
@@ -52,61 +50,6 @@ func scanRooms(ctx context.Context, db querier, q string, args []any, fn func(*m
 		return fmt.Errorf("read room facts: %w", err)
 	}
 	return nil
-}
-
-// roomScan holds the scan targets of one room_facts row.
-type roomScan struct {
-	r                                 metrics.Room
-	queued, assigned, closed          pgtype.Timestamptz
-	agent, team, channel, category    pgtype.Text
-	wait, first, assignedResp, handle pgtype.Float8
-	wrapup                            pgtype.Float8
-	score                             pgtype.Int2
-	replyS, custS                     []pgtype.Float8
-	replyAgent, custAgent             []pgtype.Text
-	invalid                           pgtype.Text
-	transfers, events, rejected       int32
-}
-
-func (s *roomScan) dest() []any {
-	return []any{&s.r.TenantID, &s.r.RoomID, &s.r.OpenedAt, &s.queued, &s.assigned, &s.closed,
-		&s.agent, &s.team, &s.channel, &s.category,
-		&s.wait, &s.first, &s.assignedResp, &s.handle, &s.wrapup,
-		&s.r.Dropped, &s.transfers, &s.score,
-		&s.replyS, &s.replyAgent, &s.custS, &s.custAgent,
-		&s.invalid, &s.events, &s.rejected}
-}
-
-func (s *roomScan) room() *metrics.Room {
-	r := &s.r
-	r.QueuedAt, r.AssignedAt, r.ClosedAt = s.queued.Time, s.assigned.Time, s.closed.Time
-	r.Agent, r.Team, r.Channel, r.Category = s.agent.String, s.team.String, s.channel.String, s.category.String
-	r.Wait, r.FirstResponse, r.AssignedResponse = f(s.wait), f(s.first), f(s.assignedResp)
-	r.Handle, r.Wrapup = f(s.handle), f(s.wrapup)
-	r.Transfers, r.Events, r.RejectedEvents = int(s.transfers), int(s.events), int(s.rejected)
-	r.Score = s.score.Int16
-	r.InvalidReason = s.invalid.String
-	r.Replies = turns(r.Replies[:0], s.replyS, s.replyAgent)
-	r.CustomerReplies = turns(r.CustomerReplies[:0], s.custS, s.custAgent)
-	return r
-}
-
-func f(v pgtype.Float8) float64 {
-	if !v.Valid {
-		return math.NaN()
-	}
-	return v.Float64
-}
-
-func turns(dst []metrics.Turn, secs []pgtype.Float8, agents []pgtype.Text) []metrics.Turn {
-	for i := range secs {
-		t := metrics.Turn{Seconds: f(secs[i])}
-		if i < len(agents) {
-			t.Agent = agents[i].String
-		}
-		dst = append(dst, t)
-	}
-	return dst
 }
 
 // RejectCount is the number of rejects of one reason.

@@ -25,7 +25,7 @@ func (c RoomCursor) IsZero() bool { return c.OpenedAt.IsZero() && c.RoomID == ""
 func (db *DB) RoomsPage(ctx context.Context, tenantID string, start, end time.Time, after RoomCursor, limit int, fn func(*metrics.Room) error) error {
 	// The extra opened_at >= $4 lets the planner start the index range scan
 	// at the cursor; the row comparison breaks ties within an instant.
-	const (
+	var (
 		first = `SELECT ` + roomColumns + ` FROM room_facts
 WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3
 ORDER BY opened_at, room_id LIMIT $4`

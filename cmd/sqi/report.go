@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"sqi/metrics"
-	"sqi/query"
 	"sqi/reports"
 	"sqi/reports/mail"
 	"sqi/store"
@@ -33,7 +32,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("report daily")
 	tenant := fs.String("tenant", "", "tenant id")
 	dateFlag := fs.String("date", "", "local date YYYY-MM-DD (default: the tenant's previous local day)")
-	out := fs.String("out", "", "write the workbook to this file (- for standard output); default sqi-daily-<tenant>-<date>.xlsx here, unless --email")
+	out := fs.String("out", "", "write the workbook to this file (- for standard output); default <tenant>_daily_<date>.xlsx here, unless --email")
 	email := fs.Bool("email", false, "e-mail the report to the tenant's recipients over SMTP_URL (never twice to one recipient)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -157,7 +156,7 @@ func writeWorkbook(ctx context.Context, e *env, gen *reports.Generator, tenant s
 }
 
 func unknownTenant(err error) error {
-	if errors.Is(err, query.ErrUnknownTenant) {
+	if errors.Is(err, store.ErrNotFound) {
 		return usagef("--tenant: %v (see 'sqi tenant list')", err)
 	}
 	return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"sqi/query"
+	"sqi/store"
 )
 
 func init() {
@@ -45,7 +46,7 @@ func runStats(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	res, err := query.Stats(ctx, db, q)
-	if errors.Is(err, query.ErrUnknownTenant) {
+	if errors.Is(err, store.ErrNotFound) {
 		return usagef("--tenant: %v (see 'sqi tenant list')", err)
 	}
 	if err != nil {

@@ -1,4 +1,4 @@
-package api
+package export
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"sqi/query"
+	"sqi/metrics"
 )
 
 // xlsxMaxRows is the number of data rows of a sheet: Excel's 1,048,576
@@ -14,13 +14,13 @@ import (
 // <name>_3... A variable for the test.
 var xlsxMaxRows = excelize.TotalRows - 1
 
-// writeXLSX writes a table as an Excel workbook: a header row of the
+// WriteXLSX writes a table as an Excel workbook: a header row of the
 // column names (bold, frozen), numbers as numbers, dates and times as
 // Excel dates in the tenant's zone, null as an empty cell. Rows go through
 // excelize's stream writer, which keeps at most a chunk of them in memory
 // and the rest in a temporary file; the workbook is zipped onto w at the
 // end. Text is always written as text, never as a formula.
-func writeXLSX(w io.Writer, sheet string, t query.Table, rows rowWriter) error {
+func WriteXLSX(w io.Writer, sheet string, t Table, rows func(Writer) error) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	xw := &xlsxWriter{f: f, t: t, base: sheet, vals: make([]any, len(t.Columns))}
@@ -44,24 +44,25 @@ func writeXLSX(w io.Writer, sheet string, t query.Table, rows rowWriter) error {
 
 type xlsxWriter struct {
 	f      *excelize.File
-	t      query.Table
+	t      Table
 	base   string
 	sheets int
 	sw     *excelize.StreamWriter
 	row    int // data rows in the current sheet
-	style  map[query.ColKind]int
+	style  map[metrics.FieldKind]int
 	header int
 	vals   []any
 }
 
 func (x *xlsxWriter) styles() error {
-	formats := map[query.ColKind]string{
-		query.KindDate:      "yyyy-mm-dd",
-		query.KindTime:      "yyyy-mm-dd hh:mm:ss",
-		query.KindLocalTime: "yyyy-mm-dd hh:mm",
-		query.KindFloat:     "0.00",
+	formats := map[metrics.FieldKind]string{
+		metrics.FieldDate:      "yyyy-mm-dd",
+		metrics.FieldTime:      "yyyy-mm-dd hh:mm:ss",
+		metrics.FieldLocalTime: "yyyy-mm-dd hh:mm",
+		metrics.FieldFloat:     "0.00",
+		metrics.FieldSeconds:   "0.00",
 	}
-	x.style = make(map[query.ColKind]int)
+	x.style = make(map[metrics.FieldKind]int)
 	for k, f := range formats {
 		id, err := x.f.NewStyle(&excelize.Style{CustomNumFmt: &f})
 		if err != nil {
@@ -94,7 +95,7 @@ func (x *xlsxWriter) startSheet(name string) error {
 	}
 	for i, c := range x.t.Columns {
 		width := max(10, float64(len(c.Name))+2)
-		if c.Kind == query.KindTime {
+		if c.Kind == metrics.FieldTime {
 			width = 20
 		}
 		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
@@ -110,7 +111,7 @@ func (x *xlsxWriter) startSheet(name string) error {
 }
 
 // WriteRow writes one row, starting a new sheet when this one is full.
-func (x *xlsxWriter) WriteRow(cells []query.Cell) error {
+func (x *xlsxWriter) WriteRow(cells []metrics.Cell) error {
 	if x.row == xlsxMaxRows {
 		if err := x.sw.Flush(); err != nil {
 			return fmt.Errorf("write xlsx: %w", err)
@@ -120,25 +121,11 @@ func (x *xlsxWriter) WriteRow(cells []query.Cell) error {
 		}
 	}
 	for i, col := range x.t.Columns {
-		c := cells[i]
-		if c.Null {
-			x.vals[i] = nil
-			continue
+		v := x.t.XLSXValue(i, cells[i])
+		if id, ok := x.style[col.Kind]; ok && v != nil {
+			v = excelize.Cell{StyleID: id, Value: v}
 		}
-		switch col.Kind {
-		case query.KindInt:
-			x.vals[i] = c.I
-		case query.KindFloat:
-			x.vals[i] = excelize.Cell{StyleID: x.style[col.Kind], Value: c.F}
-		case query.KindBool:
-			x.vals[i] = c.B
-		case query.KindDate, query.KindLocalTime:
-			x.vals[i] = excelize.Cell{StyleID: x.style[col.Kind], Value: c.T}
-		case query.KindTime:
-			x.vals[i] = excelize.Cell{StyleID: x.style[col.Kind], Value: c.T.In(x.t.Location)}
-		default:
-			x.vals[i] = c.S
-		}
+		x.vals[i] = v
 	}
 	x.row++
 	cell, err := excelize.CoordinatesToCellName(1, x.row+1)
@@ -159,4 +146,29 @@ func (x *xlsxWriter) Close() error {
 	return nil
 }
 
-var _ query.TableWriter = (*xlsxWriter)(nil)
+var _ Writer = (*xlsxWriter)(nil)
+
+// XLSXValue is the value excelize writes for cell i of a row of t: nil for
+// null, numbers as numbers, booleans as booleans, dates and wall-clock
+// times as Excel dates, instants as Excel dates of the table's local time
+// (Excel has no zones), text as a string cell, which excelize writes as
+// text, never as a formula. Every workbook that shows a table (the API's
+// xlsx, the reports' Rooms sheet) converts its cells here.
+func (t Table) XLSXValue(i int, c metrics.Cell) any {
+	if c.Null {
+		return nil
+	}
+	switch t.Columns[i].Kind {
+	case metrics.FieldCount:
+		return c.I
+	case metrics.FieldFloat, metrics.FieldSeconds:
+		return c.F
+	case metrics.FieldBool:
+		return c.B
+	case metrics.FieldDate, metrics.FieldLocalTime:
+		return c.T
+	case metrics.FieldTime:
+		return c.T.In(t.Location)
+	}
+	return c.S
+}

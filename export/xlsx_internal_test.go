@@ -1,4 +1,4 @@
-package api
+package export
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"sqi/query"
+	"sqi/metrics"
 )
 
 // TestXLSXSheets checks that a table longer than a sheet goes on in
@@ -16,11 +16,11 @@ import (
 func TestXLSXSheets(t *testing.T) {
 	defer func(n int) { xlsxMaxRows = n }(xlsxMaxRows)
 	xlsxMaxRows = 10
-	tbl := query.Table{Columns: []query.Column{{Name: "n", Kind: query.KindInt}, {Name: "at", Kind: query.KindTime}}, Location: time.UTC}
+	tbl := Table{Columns: []Column{{Name: "n", Kind: metrics.FieldCount}, {Name: "at", Kind: metrics.FieldTime}}, Location: time.UTC}
 	var buf bytes.Buffer
-	err := writeXLSX(&buf, "rooms", tbl, func(tw query.TableWriter) error {
+	err := WriteXLSX(&buf, "rooms", tbl, func(tw Writer) error {
 		for i := range 25 {
-			if err := tw.WriteRow([]query.Cell{{I: int64(i)}, {Null: true}}); err != nil {
+			if err := tw.WriteRow([]metrics.Cell{{I: int64(i)}, {Null: true}}); err != nil {
 				return err
 			}
 		}

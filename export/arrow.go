@@ -1,4 +1,4 @@
-package query
+package export
 
 import (
 	"fmt"
@@ -11,24 +11,26 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"sqi/metrics"
 )
 
 // Arrow types of the column kinds. Every column is nullable: null stays
 // null. Instants are microseconds (the facts' precision) in the tenant's
 // zone; wall-clock times carry no zone.
-func (t Table) arrowType(k ColKind) arrow.DataType {
+func (t Table) arrowType(k metrics.FieldKind) arrow.DataType {
 	switch k {
-	case KindInt:
+	case metrics.FieldCount:
 		return arrow.PrimitiveTypes.Int64
-	case KindFloat:
+	case metrics.FieldSeconds, metrics.FieldFloat:
 		return arrow.PrimitiveTypes.Float64
-	case KindBool:
+	case metrics.FieldBool:
 		return arrow.FixedWidthTypes.Boolean
-	case KindDate:
+	case metrics.FieldDate:
 		return arrow.FixedWidthTypes.Date32
-	case KindTime:
+	case metrics.FieldTime:
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: t.Location.String()}
-	case KindLocalTime:
+	case metrics.FieldLocalTime:
 		return &arrow.TimestampType{Unit: arrow.Microsecond}
 	}
 	return arrow.BinaryTypes.String
@@ -59,7 +61,7 @@ func newBatcher(t Table, size int, emit func(arrow.RecordBatch) error) *batcher 
 	return &batcher{t: t, b: array.NewRecordBuilder(memory.DefaultAllocator, t.ArrowSchema()), size: size, emit: emit}
 }
 
-func (bt *batcher) add(cells []Cell) error {
+func (bt *batcher) add(cells []metrics.Cell) error {
 	for i, col := range bt.t.Columns {
 		fb := bt.b.Field(i)
 		c := cells[i]
@@ -68,15 +70,15 @@ func (bt *batcher) add(cells []Cell) error {
 			continue
 		}
 		switch col.Kind {
-		case KindInt:
+		case metrics.FieldCount:
 			fb.(*array.Int64Builder).Append(c.I)
-		case KindFloat:
+		case metrics.FieldSeconds, metrics.FieldFloat:
 			fb.(*array.Float64Builder).Append(c.F)
-		case KindBool:
+		case metrics.FieldBool:
 			fb.(*array.BooleanBuilder).Append(c.B)
-		case KindDate:
+		case metrics.FieldDate:
 			fb.(*array.Date32Builder).Append(arrow.Date32FromTime(c.T))
-		case KindTime, KindLocalTime:
+		case metrics.FieldTime, metrics.FieldLocalTime:
 			fb.(*array.TimestampBuilder).Append(arrow.Timestamp(c.T.UnixMicro()))
 		default:
 			fb.(*array.StringBuilder).Append(c.S)
@@ -118,7 +120,7 @@ func NewArrowWriter(w io.Writer, t Table) *ArrowWriter {
 }
 
 // WriteRow adds one row.
-func (w *ArrowWriter) WriteRow(cells []Cell) error { return w.bt.add(cells) }
+func (w *ArrowWriter) WriteRow(cells []metrics.Cell) error { return w.bt.add(cells) }
 
 // Close writes the last batch and the end of the stream. A stream with no
 // rows still carries the schema.
@@ -157,7 +159,7 @@ func NewParquetWriter(w io.Writer, t Table) (*ParquetWriter, error) {
 }
 
 // WriteRow adds one row.
-func (w *ParquetWriter) WriteRow(cells []Cell) error { return w.bt.add(cells) }
+func (w *ParquetWriter) WriteRow(cells []metrics.Cell) error { return w.bt.add(cells) }
 
 // Close writes the last row group and the footer.
 func (w *ParquetWriter) Close() error {

@@ -114,7 +114,7 @@ func TestSQIJSONIsStats(t *testing.T) {
 	if err := res.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	if err := res.WriteCSV(&cs); err != nil {
+	if err := res.WriteCSV(&cs, export.CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	base := "/v1/tenants/acme/sqi?from=" + fixFrom + "&to=" + fixTo + "&group_by=day,channel"

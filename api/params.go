@@ -98,3 +98,22 @@ func parseRange(tenantID string, v url.Values, groupBy string) (query.Query, err
 func attachment(c *gin.Context, tenantID, what, from, to, format string) {
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, export.FileName(tenantID, what, from, to, extensions[format])))
 }
+
+// parseCSVOptions reads escape (csv only): true by default, false for the
+// exact text of every cell.
+func parseCSVOptions(v url.Values, format string) (export.CSVOptions, error) {
+	raw, given := v["escape"]
+	if !given {
+		return export.CSVOptions{}, nil
+	}
+	if format != formatCSV {
+		return export.CSVOptions{}, &query.ParamError{Param: "escape", Detail: "escape applies to format=csv only (xlsx always writes text as text): leave it out"}
+	}
+	switch raw[0] {
+	case "true":
+		return export.CSVOptions{}, nil
+	case "false":
+		return export.CSVOptions{Exact: true}, nil
+	}
+	return export.CSVOptions{}, &query.ParamError{Param: "escape", Detail: fmt.Sprintf("escape %s: use true (the default: text that a spreadsheet would run as a formula gets a ' before it) or false (exact text, for programs)", quote(raw[0]))}
+}

@@ -34,12 +34,17 @@ const (
 // (query.RoomColumns). JSON pages through the rooms with limit and an
 // opaque cursor; csv, arrow, parquet and xlsx stream the whole range.
 func (s *Server) getRooms(c *gin.Context) {
-	v, err := queryParams(c, "from", "to", "format", "cursor", "limit")
+	v, err := queryParams(c, "from", "to", "format", "cursor", "limit", "escape")
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
 	format, err := parseFormat(v, tableFormats)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	csvOpts, err := parseCSVOptions(v, format)
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -61,7 +66,7 @@ func (s *Server) getRooms(c *gin.Context) {
 			}
 		}
 		attachment(c, q.Tenant, "rooms", from, to, format)
-		s.writeTable(c, format, "rooms", export.RoomTable(cfg), s.roomStream(c, cfg, q.Tenant, start, end))
+		s.writeTable(c, format, "rooms", export.RoomTable(cfg), csvOpts, s.roomStream(c, cfg, q.Tenant, start, end))
 		return
 	}
 	limit, err := parseLimit(v)
@@ -78,14 +83,14 @@ func (s *Server) getRooms(c *gin.Context) {
 }
 
 // writeTable sends a table in one of the binary or CSV formats.
-func (s *Server) writeTable(c *gin.Context, format, sheet string, t export.Table, rows rowWriter) {
+func (s *Server) writeTable(c *gin.Context, format, sheet string, t export.Table, csvOpts export.CSVOptions, rows rowWriter) {
 	c.Header("Content-Type", contentTypes[format])
 	c.Status(http.StatusOK)
 	var err error
 	switch format {
 	case formatCSV:
 		var cw *export.CSVWriter
-		if cw, err = export.NewCSVWriter(c.Writer, t); err == nil {
+		if cw, err = export.NewCSVWriter(c.Writer, t, csvOpts); err == nil {
 			err = rows(cw)
 		}
 	case formatArrow:

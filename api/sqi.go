@@ -15,12 +15,17 @@ import (
 // `sqi stats`; CSV is WriteCSV's; Arrow, Parquet and xlsx carry the same
 // columns, named as the CSV header.
 func (s *Server) getSQI(c *gin.Context) {
-	v, err := queryParams(c, "from", "to", "group_by", "format")
+	v, err := queryParams(c, "from", "to", "group_by", "format", "escape")
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
 	format, err := parseFormat(v, tableFormats)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	csvOpts, err := parseCSVOptions(v, format)
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -41,7 +46,7 @@ func (s *Server) getSQI(c *gin.Context) {
 	case formatJSON:
 		write = res.WriteJSON
 	case formatCSV:
-		write = res.WriteCSV
+		write = func(w io.Writer) error { return res.WriteCSV(w, csvOpts) }
 	case formatArrow:
 		write = res.WriteArrow
 	case formatParquet:

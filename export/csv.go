@@ -1,44 +1,100 @@
 package export
 
 import (
-	"encoding/csv"
+	"bufio"
 	"io"
+	"strings"
 
 	"sqi/metrics"
 )
 
-// CSVWriter writes a table as RFC 4180 CSV (CRLF, UTF-8) with a header of
-// the column names.
+// CSVOptions are the choices of a CSV download.
+type CSVOptions struct {
+	// Exact writes text as it is. By default a text cell that a
+	// spreadsheet would take for a formula (it begins with =, +, -, @, a
+	// tab or a carriage return) is written with a ' before it (OWASP's
+	// advice against CSV injection); numbers are never changed.
+	Exact bool
+}
+
+// CSVWriter writes a table as RFC 4180 CSV (CRLF between records, UTF-8)
+// with a header of the column names. It quotes by hand rather than with
+// encoding/csv, whose CRLF mode drops a lone carriage return inside a
+// field: a cell must come back exactly as it was written.
 type CSVWriter struct {
-	t   Table
-	cw  *csv.Writer
-	rec []string
+	t    Table
+	opts CSVOptions
+	w    *bufio.Writer
+	b    []byte
+}
+
+// EscapeFormula returns s with a ' before it when a spreadsheet would read
+// it as a formula.
+func EscapeFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // NewCSVWriter writes the header of t to w.
-func NewCSVWriter(w io.Writer, t Table) (*CSVWriter, error) {
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	h := make([]string, len(t.Columns))
+func NewCSVWriter(w io.Writer, t Table, opts CSVOptions) (*CSVWriter, error) {
+	cw := &CSVWriter{t: t, opts: opts, w: bufio.NewWriterSize(w, 64<<10)}
 	for i, c := range t.Columns {
-		h[i] = c.Name
+		if i > 0 {
+			cw.b = append(cw.b, ',')
+		}
+		cw.b = appendCSVField(cw.b, c.Name)
 	}
-	if err := cw.Write(h); err != nil {
-		return nil, err
-	}
-	return &CSVWriter{t: t, cw: cw, rec: make([]string, len(t.Columns))}, nil
+	cw.b = append(cw.b, '\r', '\n')
+	return cw, cw.flush(false)
 }
 
 // WriteRow writes one record.
 func (w *CSVWriter) WriteRow(cells []metrics.Cell) error {
-	for i := range w.rec {
-		w.rec[i] = w.t.FormatCell(i, cells[i])
+	for i := range w.t.Columns {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		s := w.t.FormatCell(i, cells[i])
+		if !w.opts.Exact && w.t.Columns[i].Kind == metrics.FieldText {
+			s = EscapeFormula(s)
+		}
+		w.b = appendCSVField(w.b, s)
 	}
-	return w.cw.Write(w.rec)
+	w.b = append(w.b, '\r', '\n')
+	return w.flush(false)
 }
 
 // Close flushes the records.
-func (w *CSVWriter) Close() error {
-	w.cw.Flush()
-	return w.cw.Error()
+func (w *CSVWriter) Close() error { return w.flush(true) }
+
+func (w *CSVWriter) flush(all bool) error {
+	if len(w.b) < 32<<10 && !all {
+		return nil
+	}
+	if _, err := w.w.Write(w.b); err != nil {
+		return err
+	}
+	w.b = w.b[:0]
+	if all {
+		return w.w.Flush()
+	}
+	return nil
+}
+
+// appendCSVField appends s as one RFC 4180 field: quoted, with quotes
+// doubled, when it holds a comma, a quote, a line break or leading space.
+func appendCSVField(b []byte, s string) []byte {
+	if s == "" || !strings.ContainsAny(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t' {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }

@@ -2,7 +2,6 @@ package query
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -145,32 +144,12 @@ func componentNames(c *metrics.Config) []string {
 
 // WriteCSV writes the rows as RFC 4180 CSV with the header of Header;
 // null is an empty cell.
-func (r *Result) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(r.Header()); err != nil {
+func (r *Result) WriteCSV(w io.Writer, opts export.CSVOptions) error {
+	cw, err := export.NewCSVWriter(w, r.Table(), opts)
+	if err != nil {
 		return err
 	}
-	rec := make([]string, 0, len(r.Header()))
-	for i := range r.Rows {
-		row := &r.Rows[i]
-		rec = rec[:0]
-		for _, k := range row.Keys {
-			rec = append(rec, k.String())
-		}
-		for m := range metrics.NumMetrics {
-			rec = append(rec, cell(row.Rounded(m)))
-		}
-		rec = append(rec, cell(roundSQI(row.SQI)), row.Grade)
-		for _, c := range row.Components {
-			rec = append(rec, cell(roundPoints(c.Points)))
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return r.WriteRows(cw)
 }
 
 func cell(v metrics.Value) string {

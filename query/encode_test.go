@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"sqi/export"
 	"sqi/metrics"
 	"sqi/query"
 )
@@ -165,7 +166,7 @@ func TestEncodeGolden(t *testing.T) {
 	if err := res.WriteJSON(&j); err != nil {
 		t.Fatal(err)
 	}
-	if err := res.WriteCSV(&c); err != nil {
+	if err := res.WriteCSV(&c, export.CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The golden JSON is indented for reading: the body itself is compact.
@@ -416,13 +417,16 @@ func TestCSVQuoting(t *testing.T) {
 	}
 	xcCheckCSVMatchesJSON(t, res, j.Bytes())
 	var c bytes.Buffer
-	if err := res.WriteCSV(&c); err != nil {
+	if err := res.WriteCSV(&c, export.CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// encoding/csv with UseCRLF writes a line break inside a quoted field
-	// as CRLF too, which RFC 4180 allows, and reads it back as LF.
-	if !bytes.Contains(c.Bytes(), []byte("\"환불, \"\"긴급\"\"\r\nline 2\",web,")) {
+	// A line break inside a quoted field stays as it was.
+	if !bytes.Contains(c.Bytes(), []byte("\"환불, \"\"긴급\"\"\nline 2\",web,")) {
 		t.Errorf("CSV does not quote the category as RFC 4180 says:\n%s", c.Bytes())
+	}
+	// By default formula-looking text is not a formula.
+	if !bytes.Contains(c.Bytes(), []byte("\r\n'=1+2,")) {
+		t.Errorf("CSV writes =1+2 without the ' that keeps it text:\n%s", c.Bytes())
 	}
 }
 
@@ -432,7 +436,7 @@ func TestCSVQuoting(t *testing.T) {
 func xcCheckCSVMatchesJSON(t *testing.T, res *query.Result, body []byte) {
 	t.Helper()
 	var c bytes.Buffer
-	if err := res.WriteCSV(&c); err != nil {
+	if err := res.WriteCSV(&c, export.CSVOptions{Exact: true}); err != nil {
 		t.Fatal(err)
 	}
 	raw := c.Bytes()

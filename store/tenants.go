@@ -28,7 +28,7 @@ func (db *DB) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
 	var raw []byte
 	err := db.Pool.QueryRow(ctx, q, tenantID).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Tenant{}, fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
+		return Tenant{}, fmt.Errorf("unknown tenant %q: %w", tenantID, ErrNotFound)
 	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("read tenant %q: %w", tenantID, err)

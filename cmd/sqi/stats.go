@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"sqi/export"
 	"sqi/query"
 	"sqi/store"
 )
@@ -54,7 +55,7 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	}
 	switch *format {
 	case "csv":
-		return res.WriteCSV(e.stdout)
+		return res.WriteCSV(e.stdout, export.CSVOptions{}) // the bytes of GET …/sqi?format=csv
 	case "table":
 		return res.WriteTable(e.stdout)
 	}

@@ -1,5 +1,9 @@
 // Package pgtest gives each test a PostgreSQL database of its own, freshly
-// created and migrated, and drops it when the test ends. It owns only the
+// created and migrated, and drops it when the test ends. Migrating every
+// test's database took most of a small test's time: instead, the first test
+// of a process migrates a template database named after the migrations'
+// contents (sqi_tmpl_<hash>, kept for the next run) and every test's
+// database is a copy of it (CREATE DATABASE … TEMPLATE). It owns only the
 // life of those databases; the server comes from SQI_TEST_DATABASE_URL,
 // which `make test` (scripts/test.sh) sets. Tests using it may run in
 // parallel. Only test code may import it; it must not import api/, etl/ or
@@ -9,15 +13,19 @@ package pgtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"sqi/migrations"
 	"sqi/store"
 )
 
@@ -52,8 +60,12 @@ func NewWithURL(t testing.TB) (*store.DB, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
+	tmpl, err := template(ctx, admin)
+	if err != nil {
+		t.Fatalf("template database: %v", err)
+	}
 	quoted := pgx.Identifier{name}.Sanitize()
-	if err := adminExec(ctx, admin, "CREATE DATABASE "+quoted+" TEMPLATE template0"); err != nil {
+	if err := adminExec(ctx, admin, "CREATE DATABASE "+quoted+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	var db *store.DB
@@ -72,10 +84,79 @@ func NewWithURL(t testing.TB) (*store.DB, string) {
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate test database: %v", err)
-	}
 	return db, dbURL
+}
+
+var (
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+)
+
+// template returns the name of the migrated template database, creating it
+// once per process; an advisory lock keeps test processes that start
+// together from creating it twice.
+func template(ctx context.Context, admin string) (string, error) {
+	templateOnce.Do(func() { templateName, templateErr = makeTemplate(ctx, admin) })
+	return templateName, templateErr
+}
+
+func makeTemplate(ctx context.Context, admin string) (string, error) {
+	h := sha256.New()
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files { // Glob sorts
+		b, err := fs.ReadFile(migrations.FS, f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\n%d\n", f, len(b))
+		h.Write(b)
+	}
+	name := "sqi_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", fmt.Errorf("connect to %s: %w", EnvURL, err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext('sqi.pgtest.template'))`); err != nil {
+		return "", err
+	}
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	// A template left half-made by a killed run is not marked yet: start over.
+	quoted := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoted+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+quoted+" TEMPLATE template0"); err != nil {
+		return "", err
+	}
+	u, err := withDatabase(admin, name)
+	if err != nil {
+		return "", err
+	}
+	db, err := store.Open(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	_, err = db.Migrate(ctx)
+	db.Close()
+	if err != nil {
+		return "", fmt.Errorf("migrate %s: %w", name, err)
+	}
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+quoted+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
 // withDatabase returns admin with its database replaced by name, keeping

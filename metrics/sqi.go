@@ -18,11 +18,7 @@ func (c Component) Points(v float64) float64 {
 // grade of the rounded SQI (what the user sees), and every configured
 // component's points, sorted by component name.
 func (c *Config) Score(v *[NumMetrics]Value) (sqi Value, grade string, comps []ComponentPoints) {
-	names := make([]string, 0, len(c.Components))
-	for n := range c.Components {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := c.ComponentNames()
 	var total, weights float64
 	for _, n := range names {
 		comp := c.Components[n]
@@ -47,4 +43,15 @@ func (c *Config) Score(v *[NumMetrics]Value) (sqi Value, grade string, comps []C
 		}
 	}
 	return sqi, "", comps
+}
+
+// ComponentNames are the configured components in the order of every row:
+// sorted by name.
+func (c *Config) ComponentNames() []string {
+	names := make([]string, 0, len(c.Components))
+	for n := range c.Components {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

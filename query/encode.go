@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -127,20 +126,12 @@ func (r *Result) Header() []string {
 		h = append(h, d.Name)
 	}
 	h = append(h, "sqi", "grade")
-	for _, n := range componentNames(&r.Config) {
+	for _, n := range r.Config.ComponentNames() {
 		h = append(h, "components."+n)
 	}
 	return h
 }
 
-func componentNames(c *metrics.Config) []string {
-	names := make([]string, 0, len(c.Components))
-	for n := range c.Components {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
 
 // WriteCSV writes the rows as RFC 4180 CSV with the header of Header;
 // null is an empty cell.

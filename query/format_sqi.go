@@ -79,7 +79,7 @@ func (r *Result) Cells(dst []metrics.Cell, i int) []metrics.Cell {
 	for _, c := range row.Components {
 		points[c.Name] = roundPoints(c.Points)
 	}
-	for _, n := range componentNames(&r.Config) {
+	for _, n := range r.Config.ComponentNames() {
 		p, ok := points[n]
 		dst = append(dst, metrics.Cell{Null: !ok || p.Null, F: p.V})
 	}

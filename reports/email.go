@@ -202,7 +202,7 @@ func emailDataOf(d *Daily, t *texts) emailData {
 		change(t.VsWeek, diff(day, week, 1), +1, "%+.1f"),
 	}
 
-	for _, name := range componentNames(&d.Config) {
+	for _, name := range d.Config.ComponentNames() {
 		c := d.Config.Components[name]
 		p := rounded(points(&d.Total, name), 2)
 		ec := emailComponent{Name: t.componentLabel(name), Metric: c.Metric, Points: "-", Change: "", BarColor: chart.Hex(chart.Blue)}

@@ -2,22 +2,12 @@ package reports
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/xuri/excelize/v2"
 
 	"sqi/metrics"
 )
 
-// componentNames are the configured components, sorted as in every row.
-func componentNames(c *metrics.Config) []string {
-	names := make([]string, 0, len(c.Components))
-	for n := range c.Components {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
 
 func points(r *metrics.Row, name string) metrics.Value {
 	for _, c := range r.Components {
@@ -110,7 +100,7 @@ func (b *book) summary() error {
 	row++
 
 	// Components.
-	for _, name := range componentNames(&d.Config) {
+	for _, name := range d.Config.ComponentNames() {
 		c := d.Config.Components[name]
 		s.set(1, row, "components."+name, "keycell")
 		s.set(2, row, fmt.Sprintf("%s (%s)", t.componentLabel(name), c.Metric), "text")
@@ -233,7 +223,7 @@ func (b *book) table(s *sheet, keyLabel, keyName string, keys []string, rows []m
 	head(keyLabel, keyName)
 	head(t.SQI, "sqi")
 	head(t.Grade, "grade")
-	names := componentNames(&b.d.Config)
+	names := b.d.Config.ComponentNames()
 	for _, n := range names {
 		head(t.componentLabel(n), "components."+n)
 	}
@@ -375,7 +365,7 @@ func (b *book) definitions() error {
 	add("sqi", t.SQI, "0-100", t.Extra["sqi"])
 	add("grade", t.Grade, "", t.Extra["grade"]+" "+gradeList(&d.Config))
 	add("components", t.Components, t.Kinds[metrics.Points], t.Extra["components"])
-	for _, n := range componentNames(&d.Config) {
+	for _, n := range d.Config.ComponentNames() {
 		c := d.Config.Components[n]
 		add("components."+n, t.componentLabel(n), t.Kinds[metrics.Points],
 			fmt.Sprintf(t.Extra["component"], c.Metric, c.Worst, c.Target, c.Weight))

@@ -132,7 +132,6 @@ func (r *Result) Header() []string {
 	return h
 }
 
-
 // WriteCSV writes the rows as RFC 4180 CSV with the header of Header;
 // null is an empty cell.
 func (r *Result) WriteCSV(w io.Writer, opts export.CSVOptions) error {

@@ -8,7 +8,6 @@ import (
 	"sqi/metrics"
 )
 
-
 func points(r *metrics.Row, name string) metrics.Value {
 	for _, c := range r.Components {
 		if c.Name == name {

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"sqi/metrics"
 )
@@ -190,7 +189,7 @@ var tableColumns = []string{"rooms", "offered", "service_level_pct", "abandon_ra
 // WriteTable writes an aligned text table of the main metrics, the SQI
 // and the grade, one line per row; null is "-".
 func (r *Result) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	tw := NewTextTable(w, true)
 	var head []string
 	for _, k := range r.Query.GroupBy {
 		head = append(head, metrics.KeyColumn(k))

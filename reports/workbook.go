@@ -39,7 +39,8 @@ func (g *Generator) WriteWorkbook(ctx context.Context, d *Daily, w io.Writer) er
 		func() error { return b.rooms(ctx, g.DB) },
 		b.definitions,
 	}
-	for _, step := range steps {
+	for i, step := range steps {
+		g.progress("sheet %d of %d", i+1, len(steps))
 		if err := step(); err != nil {
 			return fmt.Errorf("workbook %s %s: %w", d.Tenant(), d.Date(), err)
 		}
@@ -57,6 +58,7 @@ func (g *Generator) WriteWorkbook(ctx context.Context, d *Daily, w io.Writer) er
 	}); err != nil {
 		return fmt.Errorf("workbook properties: %w", err)
 	}
+	g.progress("writing the file")
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}

@@ -80,6 +80,10 @@ type Options struct {
 	Start time.Time
 	// Now is the clock for a zero Start; nil is time.Now.
 	Now func() time.Time
+	// Progress, when set, is called after each tenant-day is written with
+	// the tenant-days done, of Tenants × Days, and the rows written and
+	// skipped so far (`sqi generate` shows them on a terminal).
+	Progress func(done, total int, res Result)
 }
 
 // Result is what Generate wrote.
@@ -134,6 +138,9 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, er
 			date := g.start[ti].AddDate(0, 0, day)
 			if err := g.writeDay(ctx, pool, t, date, &res); err != nil {
 				return res, fmt.Errorf("generate %s %s: %w", t.ID, date.Format(time.DateOnly), err)
+			}
+			if opts.Progress != nil {
+				opts.Progress(day*len(g.tenants)+ti+1, opts.Days*len(g.tenants), res)
 			}
 		}
 	}

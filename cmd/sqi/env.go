@@ -91,16 +91,21 @@ func (e *env) checkURL(variable, raw string) error {
 func (e *env) dbError(variable, raw string, err error) error {
 	cause := err.Error()
 	var (
-		pgErr *pgconn.PgError
-		opErr *net.OpError
+		pgErr  *pgconn.PgError
+		dnsErr *net.DNSError
+		opErr  *net.OpError
 	)
 	switch {
 	case errors.As(err, &pgErr):
 		cause = pgErr.Message // database "x" does not exist, password authentication failed ...
+	case errors.As(err, &dnsErr):
+		cause = dnsErr.Error() // lookup x on y: no such host
 	case errors.As(err, &opErr):
-		cause = opErr.Err.Error() // connect: connection refused, lookup x: no such host ...
+		cause = opErr.Err.Error() // connect: connection refused ...
 	}
-	if cfg, perr := pgconn.ParseConfig(raw); perr == nil && cfg.Password != "" {
+	// Drivers do not print passwords; should one ever do, it is masked
+	// (a password of a few letters would mask parts of words instead).
+	if cfg, perr := pgconn.ParseConfig(raw); perr == nil && len(cfg.Password) >= 4 {
 		for _, p := range []string{cfg.Password, url.QueryEscape(cfg.Password), url.PathEscape(cfg.Password)} {
 			cause = strings.ReplaceAll(cause, p, "xxxxx")
 		}

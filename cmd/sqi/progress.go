@@ -13,7 +13,7 @@ import (
 
 // progressEvery is the least time between two progress lines: a few a
 // second at most, so that a terminal keeps up and the numbers can be read.
-const progressEvery = 250 * time.Millisecond
+var progressEvery = 250 * time.Millisecond // a variable for the tests
 
 // progress shows how a long command goes on: one line on standard error,
 // rewritten in place, when standard error is a terminal. Elsewhere (a

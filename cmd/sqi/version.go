@@ -18,21 +18,22 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	if err := parse(e.flags("version"), args); err != nil {
 		return err
 	}
-	v := readVersion()
+	bi, _ := debug.ReadBuildInfo()
+	v := versionOf(bi)
 	fmt.Fprintf(e.stdout, "sqi %s\ncommit: %s\ngo: %s %s/%s\n", v.version, v.commit, v.goVersion, runtime.GOOS, runtime.GOARCH)
 	return nil
 }
 
 type buildVersion struct{ version, commit, goVersion string }
 
-// readVersion reads what the Go toolchain recorded in the binary: the
-// module version (a tagged `go install`) or "devel" (a build from a
-// checkout), and the VCS revision, its time and whether the work tree had
-// changes (builds from a checkout with git).
-func readVersion() buildVersion {
+// versionOf reads what the Go toolchain recorded in the binary
+// (debug.ReadBuildInfo; nil when there is none): the module version (a
+// tagged `go install`) or "devel" (a build from a checkout), and the VCS
+// revision, its time and whether the work tree had changes (a build from
+// a git checkout; `make build` asks for them).
+func versionOf(bi *debug.BuildInfo) buildVersion {
 	v := buildVersion{version: "devel", commit: "unknown (built without version control information)", goVersion: runtime.Version()}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
+	if bi == nil {
 		return v
 	}
 	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {

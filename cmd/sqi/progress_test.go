@@ -134,4 +134,3 @@ func TestProgressOnTerminal(t *testing.T) {
 		}
 	}
 }
-

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"sqi/etl"
 )
@@ -41,12 +42,17 @@ func runETL(ctx context.Context, e *env, args []string) error {
 	}
 	defer src.Close()
 	p := e.progress()
+	// The source sorts a large backlog before its first row arrives: say
+	// so when that takes a while.
+	waiting := time.AfterFunc(2*progressEvery, func() { p.show("etl: reading the new events from the source…") })
 	r := &etl.Runner{Source: src, Store: db, BatchEvents: *batch,
 		Log: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Progress: func(events, rooms int64) {
+			waiting.Stop()
 			p.show("etl: %s events read, %s rooms computed, %s events/s", count(events), count(rooms), perSecond(events, p.elapsed()))
 		}}
 	res, err := r.RunOnce(ctx)
+	waiting.Stop()
 	p.done()
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type progress struct {
 	start time.Time
 	last  time.Time
 	shown bool
+	ended bool // done was called: nothing more is shown
 }
 
 // progress returns the progress line of the command, or nil when standard
@@ -69,7 +70,7 @@ func (p *progress) put(force bool, format string, a ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t := p.now()
-	if !force && t.Sub(p.last) < p.every {
+	if p.ended || !force && t.Sub(p.last) < p.every {
 		return
 	}
 	p.last = t
@@ -81,13 +82,16 @@ func (p *progress) put(force bool, format string, a ...any) {
 	p.shown = true
 }
 
-// done erases the line, so that what follows starts on a clean line.
+// done erases the line, so that what follows starts on a clean line, and
+// ends the progress: a late call of show (another goroutine's) shows
+// nothing.
 func (p *progress) done() {
 	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.ended = true
 	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false

@@ -34,6 +34,7 @@ func TestProgressThrottle(t *testing.T) {
 	p.showNow("at once")
 	p.done()
 	p.done() // once erased, nothing more
+	p.showNow("too late")
 	if want += "\r\x1b[Kat once\r\x1b[K"; buf.String() != want {
 		t.Errorf("shown %q, want %q", buf.String(), want)
 	}

@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// GroupKeys are the group_by keys of SPEC §7, in their canonical order.
+// GroupKeys are the group_by keys of docs/api.md, in their canonical order.
 var GroupKeys = []string{"hour", "day", "week", "month", "agent", "team", "channel", "category"}
 
-// keyColumn is the name of a group key in a row (SPEC §7).
+// keyColumn is the name of a group key in a row (docs/api.md).
 var keyColumn = map[string]string{
 	"hour": "hour", "day": "day", "week": "week", "month": "month",
 	"agent": "agent_id", "team": "team_id", "channel": "channel", "category": "category",
@@ -86,7 +86,7 @@ func (s sum) mean() float64 {
 	return s.total / float64(s.n)
 }
 
-// Aggregator computes the metrics of SPEC §4 for the groups of rooms that
+// Aggregator computes the metrics of docs/metrics.md for the groups of rooms that
 // Add receives. Groups are computed from their rooms, never from other
 // groups.
 type Aggregator struct {
@@ -313,7 +313,7 @@ type ComponentPoints struct {
 	Points Value
 }
 
-// Row is one group's metrics (SPEC §4). Values are unrounded: Rounded
+// Row is one group's metrics (docs/metrics.md). Values are unrounded: Rounded
 // gives what a user sees.
 type Row struct {
 	Keys       []KeyValue
@@ -323,7 +323,7 @@ type Row struct {
 	Components []ComponentPoints
 }
 
-// Rounded returns metric i as SPEC §4 rounds it.
+// Rounded returns metric i as docs/metrics.md rounds it.
 func (r *Row) Rounded(i int) Value {
 	v := r.Values[i]
 	if v.Null {

@@ -13,9 +13,9 @@ import (
 	"sqi/metrics"
 )
 
-// WriteJSON writes the JSON body of SPEC §7: keys in a fixed order (group
-// keys, the metrics of SPEC §4 in Catalog order, sqi, grade, components),
-// numbers rounded as SPEC §4 says, null for empty denominators.
+// WriteJSON writes the JSON body of docs/api.md: keys in a fixed order (group
+// keys, the metrics of docs/metrics.md in Catalog order, sqi, grade, components),
+// numbers rounded as docs/metrics.md says, null for empty denominators.
 func (r *Result) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	b := make([]byte, 0, 4096)

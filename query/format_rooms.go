@@ -8,8 +8,8 @@ import (
 )
 
 // RoomColumns are the columns of the room export (GET /v1/tenants/T/rooms):
-// the facts of SPEC §3 under the names of the room_facts table, and the
-// room's part in the counts of SPEC §4 under the tenant's configuration
+// the facts of docs/metrics.md under the names of the room_facts table, and the
+// room's part in the counts of docs/metrics.md under the tenant's configuration
 // (answered_in_sl depends on sl_threshold_s, abandoned and short_abandoned
 // on short_abandon_s), so that summing an export gives the /sqi counts.
 var RoomColumns = []Column{
@@ -57,7 +57,7 @@ const firstMeasure = 11 // bot_only
 
 // RoomCells returns the export of r under cfg, appended to dst[:0].
 //
-// A contradictory room (invalid_reason set) counts in rooms only (SPEC §3),
+// A contradictory room (invalid_reason set) counts in rooms only (docs/metrics.md),
 // so every column from bot_only on is null for it, except invalid_reason:
 // an export summed or averaged column by column gives the /sqi metrics.
 // Durations are the facts' own, unrounded, for the same reason.

@@ -13,7 +13,7 @@ import (
 // The tabular formats (Arrow, Parquet, CSV of rooms, the API's xlsx and
 // the rooms' JSON objects) are written from one description of a table:
 // its columns, each of a Kind, and rows of Cells. A column's name is the
-// name of the metric or fact it holds (SPEC §4, STYLE 8), whatever the
+// name of the metric or fact it holds (docs/metrics.md, STYLE 8), whatever the
 // format; a null cell stays null (an empty CSV or Excel cell).
 
 // ColKind is the type of a column.
@@ -23,7 +23,7 @@ type ColKind int
 const (
 	KindString    ColKind = iota
 	KindInt               // an integer count
-	KindFloat             // a measure, already rounded where SPEC §4 says so
+	KindFloat             // a measure, already rounded where docs/metrics.md says so
 	KindBool              // a yes/no fact of a room
 	KindDate              // a local date; Cell.T holds it at midnight UTC
 	KindTime              // an instant, shown in the table's time zone
@@ -66,7 +66,7 @@ type TableWriter interface {
 const TimeLayout = "2006-01-02T15:04:05.999999Z07:00"
 
 // LocalTimeLayout is how a local wall-clock time (the hour group key) is
-// written as text (SPEC §7).
+// written as text (docs/api.md).
 const LocalTimeLayout = "2006-01-02T15:04"
 
 // FormatCell returns c as text: what CSV and JSON strings show; "" for

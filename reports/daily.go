@@ -1,4 +1,4 @@
-// Package reports owns the daily report of SPEC §8: the Excel workbook
+// Package reports owns the daily report of docs/reports.md: the Excel workbook
 // (excelize), the e-mail that carries it (composed here, sent through
 // reports/mail) and their schedule inside `sqi serve` (gocron), with the
 // deliveries logged in PostgreSQL through the store. Numbers come from the

@@ -22,7 +22,7 @@ const (
 )
 
 // roomColumns are the columns of the Rooms sheet: the room facts of
-// SPEC §3 under their room_facts names, with the outcome and the reply
+// docs/metrics.md under their room_facts names, with the outcome and the reply
 // turns summed up.
 var roomColumns = []struct {
 	key   string

@@ -15,7 +15,7 @@ import (
 	"sqi/metrics"
 )
 
-// Sheets are the workbook's sheets, in order (SPEC §8). Their names stay
+// Sheets are the workbook's sheets, in order (docs/reports.md). Their names stay
 // English in every locale, so that a client's macros and scripts find them.
 var Sheets = []string{"Summary", "Hourly", "Agents", "Teams", "Channels", "Categories", "Rooms", "Definitions"}
 
@@ -270,7 +270,7 @@ func (s *sheet) set(col, row int, v any, style string) {
 	s.widths[col] = max(s.widths[col], w)
 }
 
-// value writes a metric value as users see it (rounded as SPEC §4 says);
+// value writes a metric value as users see it (rounded as docs/metrics.md says);
 // a null is left empty, never 0.
 func (s *sheet) value(col, row int, v metrics.Value, k metrics.Kind) {
 	if v.Null {

@@ -3,7 +3,7 @@
 // daily profile, bots, queues, waits with a long tail, short and long
 // abandons, transfers, multi-message turns, dropped rooms, wrap-ups,
 // late surveys, rooms across midnight, and a few bad rows that the ETL
-// must reject (SPEC §2, §3). The same options and seed give the same rows.
+// must reject (docs/metrics.md). The same options and seed give the same rows.
 //
 // It owns only the generation; it writes through source/ and must not
 // import store/, etl/, api/ or reports/.

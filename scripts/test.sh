@@ -98,7 +98,9 @@ fi
 if ! $has_pkg; then
 	set -- "$@" ./...
 fi
+started=$SECONDS
 go test -count=1 "$@"
+echo "test.sh: go test passed in $((SECONDS - started)) s" >&2
 if $demo; then
 	command -v make >/dev/null 2>&1 || die "make is missing (the demo runs as make demo): install it"
 	run_demo

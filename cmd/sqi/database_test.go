@@ -69,6 +69,9 @@ func TestDatabaseErrors(t *testing.T) {
 			wantCode: 2, want: []string{"sqi migrate: DATABASE_URL cannot be read as a PostgreSQL URL: give postgres://"}},
 		{name: "a source URL that cannot be read", vars: map[string]string{"DATABASE_URL": good, "SOURCE_DATABASE_URL": "postgres://chat_reader:0ther-Secret@[::1"},
 			args: []string{"generate"}, wantCode: 2, want: []string{"sqi generate: SOURCE_DATABASE_URL cannot be read as a PostgreSQL URL"}},
+		{name: "serve, a source URL that cannot be read", vars: map[string]string{"DATABASE_URL": good, "HTTP_ADDR": "127.0.0.1:0",
+			"SOURCE_DATABASE_URL": "postgres://chat_reader:0ther-Secret@db.example:port/chat"},
+			args: []string{"serve"}, wantCode: 2, want: []string{"sqi serve: SOURCE_DATABASE_URL cannot be read as a PostgreSQL URL"}},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runEnv(t, env(tt.vars), "", tt.args...)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sqi/store"
 )
@@ -78,10 +79,15 @@ func (e *env) close() {
 // PostgreSQL URL. The parser's own message is not shown: for a malformed
 // URL it may repeat the password.
 func (e *env) checkURL(variable, raw string) error {
-	if _, err := pgconn.ParseConfig(raw); err != nil {
-		return usagef("%s cannot be read as a PostgreSQL URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable]", variable)
+	if _, err := pgxpool.ParseConfig(raw); err != nil {
+		return badURL(variable)
 	}
 	return nil
+}
+
+// badURL is the error of a variable that holds no PostgreSQL URL.
+func badURL(variable string) error {
+	return usagef("%s cannot be read as a PostgreSQL URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable]", variable)
 }
 
 // dbError says which database could not be used: the variable that names

@@ -135,7 +135,7 @@ func openBackground(ctx context.Context, e *env, db *store.DB) (*background, err
 	b := &background{source: db.Pool, mailer: m}
 	if e.getenv("SOURCE_DATABASE_URL") != "" {
 		if b.source, err = pgxpool.New(ctx, e.sourceURL()); err != nil {
-			return nil, usagef("SOURCE_DATABASE_URL: %v", err)
+			return nil, badURL("SOURCE_DATABASE_URL") // pgx's message may repeat a password
 		}
 	}
 	return b, nil

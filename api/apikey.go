@@ -14,7 +14,7 @@ import (
 	"sqi/store"
 )
 
-// Roles of an API key (SPEC §7): a reader sees its own tenant; an admin
+// Roles of an API key (docs/api.md): a reader sees its own tenant; an admin
 // sees every tenant and may change configuration, so it has no tenant.
 const (
 	RoleReader = "reader"

@@ -15,7 +15,7 @@ import (
 )
 
 // getConfig answers GET /v1/tenants/{t}/config: the tenant's configuration
-// document (SPEC §5), the defaults for a tenant only seen in the events;
+// document (docs/metrics.md), the defaults for a tenant only seen in the events;
 // the same JSON as `sqi tenant get`.
 func (s *Server) getConfig(c *gin.Context) {
 	if _, err := queryParams(c); err != nil {
@@ -31,7 +31,7 @@ func writeConfig(c *gin.Context, status int, cfg metrics.Config) {
 }
 
 // putConfig answers PUT /v1/tenants/{t}/config (admin): the body replaces
-// the configuration, fields left out taking the defaults of SPEC §5, as
+// the configuration, fields left out taking the defaults of docs/metrics.md, as
 // `sqi tenant put` does. The whole document is checked and every problem
 // is answered at once. tenant_id may be left out; given, it must be the
 // path's. A new tenant answers 201.
@@ -80,9 +80,9 @@ func (s *Server) putConfig(c *gin.Context) {
 func withTenantID(raw []byte, id string) ([]byte, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &doc); err != nil || doc == nil {
-		detail := "the body is not a JSON object: send the configuration document of SPEC §5"
+		detail := "the body is not a JSON object: send the configuration document of docs/metrics.md"
 		if err != nil {
-			detail = "the body is not a JSON object (" + err.Error() + "): send the configuration document of SPEC §5"
+			detail = "the body is not a JSON object (" + err.Error() + "): send the configuration document of docs/metrics.md"
 		}
 		return nil, &Error{Status: http.StatusBadRequest, Type: "invalid-configuration", Detail: detail, Errors: []string{detail}}
 	}

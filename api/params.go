@@ -12,7 +12,7 @@ import (
 	"sqi/query"
 )
 
-// Formats of the data routes (SPEC §7).
+// Formats of the data routes (docs/api.md).
 const (
 	formatJSON    = "json"
 	formatCSV     = "csv"

@@ -23,7 +23,7 @@ type RejectsBody struct {
 
 // getRejects answers GET /v1/tenants/{t}/rejects: the rejected events
 // (kind "event") and contradictory rooms (kind "room") of the rooms opened
-// in the range, counted by reason (SPEC §2, §3).
+// in the range, counted by reason (docs/metrics.md).
 func (s *Server) getRejects(c *gin.Context) {
 	v, err := queryParams(c, "from", "to", "format")
 	if err != nil {

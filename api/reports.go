@@ -14,7 +14,7 @@ import (
 )
 
 // getDailyReport answers GET /v1/tenants/{t}/reports/daily/{date}: the
-// workbook of SPEC §8, made by the DailyReports. The workbook is built
+// workbook of docs/reports.md, made by the DailyReports. The workbook is built
 // whole before the first byte is sent (a day of one tenant is small), so a
 // failure is a problem document, never half a file.
 func (s *Server) getDailyReport(c *gin.Context) {

@@ -1,4 +1,4 @@
-// Package api is the HTTP API of SPEC §7 (gin): the SQI rows, the room
+// Package api is the HTTP API of docs/api.md (gin): the SQI rows, the room
 // export, the daily report, tenant configuration, rejects, API keys, and the
 // operational endpoints (health, readiness, Prometheus metrics, OpenAPI).
 // It owns HTTP only: what it needs from storage is the Store interface,
@@ -43,7 +43,7 @@ var _ Store = (*store.DB)(nil)
 type StatsFunc func(ctx context.Context, cfg *metrics.Config, q query.Query) (*query.Result, error)
 
 // DailyReports writes the daily Excel workbook of a tenant and local day
-// (SPEC §8). The reports package implements it; a server without one
+// (docs/reports.md). The reports package implements it; a server without one
 // answers 503 on the reports route.
 type DailyReports interface {
 	WriteDaily(ctx context.Context, tenantID string, day time.Time, w io.Writer) error

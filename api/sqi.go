@@ -10,7 +10,7 @@ import (
 	"sqi/metrics"
 )
 
-// getSQI answers GET /v1/tenants/{t}/sqi: the rows of SPEC §4, one per
+// getSQI answers GET /v1/tenants/{t}/sqi: the rows of docs/metrics.md, one per
 // group. The JSON body is query.Result.WriteJSON's, the same bytes as
 // `sqi stats`; CSV is WriteCSV's; Arrow, Parquet and xlsx carry the same
 // columns, named as the CSV header.

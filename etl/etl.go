@@ -44,6 +44,11 @@ type Runner struct {
 	// Observe, when set, is called after every run with its result or
 	// error (Prometheus metrics in `sqi serve`).
 	Observe func(Result, error)
+	// Progress, when set, is called during a run after each batch of
+	// events, with the events read and the rooms computed so far (`sqi etl
+	// --once` shows them on a terminal). It runs on the run's goroutine
+	// and must return quickly.
+	Progress func(eventsRead, roomsComputed int64)
 }
 
 // Result is what one run did.
@@ -245,6 +250,7 @@ type pipeline struct {
 	// began, so no room is known. incremental: not the first run, so a
 	// known room's earlier events are not in the stream.
 	empty, incremental bool
+	computed           int64 // rooms computed so far, for Runner.Progress
 
 	// Batches are written by one goroutine while the next one is read.
 	writes  chan *store.FactsBatch
@@ -273,7 +279,14 @@ func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string)
 		rec.Release()
 		return p.flushRooms(ctx)
 	}
-	cr := newCopyReader(bb, p.r.BatchEvents, func() error { return batch(false) })
+	cr := newCopyReader(bb, p.r.BatchEvents, nil)
+	cr.onBatch = func() error {
+		err := batch(false)
+		if err == nil && p.r.Progress != nil {
+			p.r.Progress(cr.rows, p.computed)
+		}
+		return err
+	}
 	if _, err := conn.CopyTo(ctx, cr, copySQL); err != nil {
 		return fmt.Errorf("read events: %w", err)
 	}
@@ -363,6 +376,7 @@ func (p *pipeline) flushRooms(ctx context.Context) error {
 			b.Rooms = append(b.Rooms, room)
 		}
 	}
+	p.computed += int64(len(p.rooms))
 	select {
 	case p.writes <- b:
 	case <-ctx.Done():

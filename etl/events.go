@@ -11,7 +11,7 @@ import (
 )
 
 // eventSchema is the Arrow schema of an extracted batch of chat_events:
-// the columns of SPEC §2 that room facts need.
+// the columns of docs/metrics.md that room facts need.
 var eventSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "event_id", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "tenant_id", Type: arrow.BinaryTypes.String},

@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// GroupKeys are the group_by keys of SPEC §7, in their canonical order.
+// GroupKeys are the group_by keys of docs/api.md, in their canonical order.
 var GroupKeys = []string{"hour", "day", "week", "month", "agent", "team", "channel", "category"}
 
-// keyColumn is the name of a group key in a row (SPEC §7).
+// keyColumn is the name of a group key in a row (docs/api.md).
 var keyColumn = map[string]string{
 	"hour": "hour", "day": "day", "week": "week", "month": "month",
 	"agent": "agent_id", "team": "team_id", "channel": "channel", "category": "category",
@@ -86,7 +86,7 @@ func (s sum) mean() float64 {
 	return s.total / float64(s.n)
 }
 
-// Aggregator computes the metrics of SPEC §4 for the groups of rooms that
+// Aggregator computes the metrics of docs/metrics.md for the groups of rooms that
 // Add receives. Groups are computed from their rooms, never from other
 // groups.
 type Aggregator struct {
@@ -300,7 +300,7 @@ func ratio(num, den int) Value {
 	return Value{V: 100 * float64(num) / float64(den)}
 }
 
-// GroupKey is one group key of a row, typed: the text of SPEC §7
+// GroupKey is one group key of a row, typed: the text of docs/api.md
 // (2026-11-01T01:00, 2026-11...) is made at the edge, by String, and
 // nothing parses it back.
 type GroupKey struct {
@@ -325,7 +325,7 @@ func (k GroupKey) IsTime() bool {
 	return false
 }
 
-// String is the key as SPEC §7 writes it: hour 2026-11-01T01:00, day and
+// String is the key as docs/api.md writes it: hour 2026-11-01T01:00, day and
 // week 2026-11-01, month 2026-11, the others their text; "" when null.
 func (k GroupKey) String() string {
 	if k.Null {
@@ -366,7 +366,7 @@ type ComponentPoints struct {
 	Points Value
 }
 
-// Row is one group's metrics (SPEC §4). Values are unrounded: Rounded
+// Row is one group's metrics (docs/metrics.md). Values are unrounded: Rounded
 // gives what a user sees.
 type Row struct {
 	Keys       []GroupKey
@@ -376,7 +376,7 @@ type Row struct {
 	Components []ComponentPoints
 }
 
-// Rounded returns metric i as SPEC §4 rounds it.
+// Rounded returns metric i as docs/metrics.md rounds it.
 func (r *Row) Rounded(i int) Value {
 	v := r.Values[i]
 	if v.Null {

@@ -258,7 +258,7 @@ func TestAggregateByOtherKeys(t *testing.T) {
 }
 
 // An agent who answered a turn in a room someone else owns gets a row of
-// their own although they own no room (SPEC §4: "a group appears when a
+// their own although they own no room (docs/metrics.md: "a group appears when a
 // room or a turn falls in it").
 func TestAggregateAgentWithTurnsOnly(t *testing.T) {
 	cfg := DefaultConfig("acme")

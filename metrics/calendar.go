@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// DateLayout is the layout of a local date (SPEC §7).
+// DateLayout is the layout of a local date (docs/api.md).
 const DateLayout = "2006-01-02"
 
 // ParseDate parses a local date YYYY-MM-DD; the result is that date at

@@ -11,7 +11,7 @@ const (
 	Points              // a mean score or points, 2 decimals
 )
 
-// Def defines one metric of SPEC §4: its name everywhere (SQL, JSON, CSV,
+// Def defines one metric of docs/metrics.md: its name everywhere (SQL, JSON, CSV,
 // Excel), its labels and its definition for the report's Definitions sheet.
 type Def struct {
 	Name       string
@@ -56,7 +56,7 @@ const (
 	NumMetrics
 )
 
-// Catalog lists the metrics of SPEC §4 in the order of every row.
+// Catalog lists the metrics of docs/metrics.md in the order of every row.
 var Catalog = [NumMetrics]Def{
 	{"rooms", Count, "Rooms", "전체 상담방", "Rooms opened on the day (by the local time of room_opened), contradictory rooms included."},
 	{"bot_only", Count, "Bot-only rooms", "봇 전용 상담방", "Rooms that never entered a queue for a human agent."},

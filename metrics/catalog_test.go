@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// specMetrics are the metric names of SPEC §4, in its order.
+// specMetrics are the metric names of docs/metrics.md, in its order.
 var specMetrics = []string{
 	"rooms", "bot_only", "queued",
 	"answered", "abandoned", "short_abandoned",

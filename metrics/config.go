@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Component maps one metric to 0..100 points (SPEC §5).
+// Component maps one metric to 0..100 points (docs/metrics.md).
 type Component struct {
 	Metric string  `json:"metric"`
 	Target float64 `json:"target"`
@@ -32,7 +32,7 @@ type ReportConfig struct {
 	Recipients []string `json:"recipients"`
 }
 
-// Config is a tenant's configuration (SPEC §5), the same JSON through the
+// Config is a tenant's configuration (docs/metrics.md), the same JSON through the
 // CLI and the API.
 type Config struct {
 	TenantID      string               `json:"tenant_id"`
@@ -48,7 +48,7 @@ type Config struct {
 	loc *time.Location
 }
 
-// DefaultConfig is the configuration of SPEC §5 for a tenant that has none.
+// DefaultConfig is the configuration of docs/metrics.md for a tenant that has none.
 func DefaultConfig(tenantID string) Config {
 	c := Config{
 		TenantID:      tenantID,
@@ -168,7 +168,7 @@ func (c *Config) Validate() error {
 }
 
 // ParseConfig reads a configuration document. Fields it leaves out keep
-// the defaults of SPEC §5, except that a components object or a grades list,
+// the defaults of docs/metrics.md, except that a components object or a grades list,
 // when present, replaces the default one whole (so a component can be
 // dropped). Unknown fields are errors, so a typo is not silently ignored.
 func ParseConfig(data []byte) (Config, error) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// specExample is the configuration document of SPEC §5, verbatim.
+// specExample is the configuration document of docs/metrics.md, verbatim.
 const specExample = `{
   "tenant_id": "acme",
   "name": "Acme",

@@ -2,7 +2,7 @@ package metrics
 
 import "time"
 
-// Event types of the chat feed (SPEC §2).
+// Event types of the chat feed (docs/metrics.md).
 const (
 	RoomOpened      = "room_opened"
 	Queued          = "queued"
@@ -14,7 +14,7 @@ const (
 	SurveySubmitted = "survey_submitted"
 )
 
-// Message actors (SPEC §2).
+// Message actors (docs/metrics.md).
 const (
 	ActorCustomer = "customer"
 	ActorAgent    = "agent"
@@ -39,7 +39,7 @@ type Event struct {
 	CreatedAt  time.Time
 }
 
-// KnownType reports whether t is an event type of SPEC §2.
+// KnownType reports whether t is an event type of docs/metrics.md.
 func KnownType(t string) bool {
 	switch t {
 	case RoomOpened, Queued, AgentAssigned, Message, Transferred, RoomClosed, WrapupDone, SurveySubmitted:
@@ -48,7 +48,7 @@ func KnownType(t string) bool {
 	return false
 }
 
-// KnownActor reports whether a is a message actor of SPEC §2.
+// KnownActor reports whether a is a message actor of docs/metrics.md.
 func KnownActor(a string) bool {
 	switch a {
 	case ActorCustomer, ActorAgent, ActorBot, ActorSystem:

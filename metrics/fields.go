@@ -369,7 +369,7 @@ func (f *RoomField) Definition(locale string) string {
 	return f.DefEN
 }
 
-// roundMean rounds a mean as SPEC §4 rounds averages: 2 decimals.
+// roundMean rounds a mean as docs/metrics.md rounds averages: 2 decimals.
 func roundMean(v float64) float64 {
 	if math.IsNaN(v) {
 		return v

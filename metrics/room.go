@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Reasons an event or a room is rejected (SPEC §2, §3). They are the values
+// Reasons an event or a room is rejected (docs/metrics.md). They are the values
 // of rejects.reason, counted per tenant by the API.
 const (
 	RejectUnknownType          = "unknown_type"
@@ -30,7 +30,7 @@ type Reject struct {
 	Detail  string
 }
 
-// Turn is one reply turn of a room (SPEC §3): Seconds is the time to the
+// Turn is one reply turn of a room (docs/metrics.md): Seconds is the time to the
 // answer, NaN when the turn was never answered; Agent is the agent it counts
 // for.
 type Turn struct {
@@ -41,7 +41,7 @@ type Turn struct {
 // Answered reports whether the turn got an answer.
 func (t Turn) Answered() bool { return !math.IsNaN(t.Seconds) }
 
-// Room holds the facts of one room (SPEC §3). Times are zero and durations
+// Room holds the facts of one room (docs/metrics.md). Times are zero and durations
 // NaN when the fact does not exist. Facts do not depend on the tenant
 // configuration: the SL threshold, the short-abandon boundary and the time
 // zone are applied when rooms are grouped (Aggregator).
@@ -88,11 +88,11 @@ func (r *Room) AbandonedAfter() float64 {
 }
 
 // Valid reports whether the room's times are consistent; a contradictory
-// room counts in rooms only (SPEC §3).
+// room counts in rooms only (docs/metrics.md).
 func (r *Room) Valid() bool { return r.InvalidReason == "" }
 
 // Room outcomes: what became of a room under the tenant's configuration.
-// Every export and every count of SPEC §4 classifies rooms with Outcome.
+// Every export and every count of docs/metrics.md classifies rooms with Outcome.
 const (
 	OutcomeBotOnly        = "bot_only"        // never queued
 	OutcomeAnswered       = "answered"        // queued and assigned
@@ -165,7 +165,7 @@ var null = math.NaN()
 
 func secs(d time.Duration) float64 { return d.Seconds() }
 
-// SortEvents puts events in the order SPEC §3 takes them: occurred_at, then
+// SortEvents puts events in the order docs/metrics.md takes them: occurred_at, then
 // event_id.
 func SortEvents(evs []Event) {
 	slices.SortFunc(evs, func(a, b Event) int {
@@ -176,7 +176,7 @@ func SortEvents(evs []Event) {
 	})
 }
 
-// Check returns why an event cannot be used, or "" when it can (SPEC §3).
+// Check returns why an event cannot be used, or "" when it can (docs/metrics.md).
 func Check(e *Event) (reason, detail string) {
 	switch {
 	case e.OccurredAt.IsZero():
@@ -196,8 +196,8 @@ func Check(e *Event) (reason, detail string) {
 	return "", ""
 }
 
-// ComputeRoom computes the facts of one room from all of its events (SPEC
-// §3), in any order; evs is sorted in place and otherwise left as it is.
+// ComputeRoom computes the facts of one room from all of its events
+// (docs/metrics.md), in any order; evs is sorted in place and otherwise left as it is.
 // It returns ok false when no event of the room can be used: such a room
 // has rejects but no facts.
 func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok bool) {

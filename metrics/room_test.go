@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestComputeRoomFacts checks every fact of SPEC §3 on hand-built rooms.
+// TestComputeRoomFacts checks every fact of docs/metrics.md on hand-built rooms.
 // Times in F are seconds from t0; a fact not listed must not exist.
 func TestComputeRoomFacts(t *testing.T) {
 	cases := []struct {
@@ -164,7 +164,7 @@ func TestComputeRoomFacts(t *testing.T) {
 			},
 		},
 		{
-			// SPEC ambiguity: "abandoned: queued, never assigned, closed" while
+			// An ambiguity of the definition: "abandoned: queued, never assigned, closed" while
 			// "assigned_at: first agent_assigned at or after queued_at". An
 			// assignment before the queue is no assigned_at, so the room is
 			// abandoned, yet its owner is that agent.
@@ -325,7 +325,7 @@ func TestComputeRoomFacts(t *testing.T) {
 			want: F{
 				"opened_at": 0, "queued_at": 10, "assigned_at": 20, "closed_at": 60,
 				"agent": "a1", "team": "T1", "answered": true, "wait": 10,
-				// SPEC: dropped is "no agent message at or after assigned_at";
+				// The definition: dropped is "no agent message at or after assigned_at";
 				// the message at 70 is one, after the close.
 				"first_response": 70, "assigned_response": 50, "handle": 40,
 				"replies": "a1=-",
@@ -557,7 +557,7 @@ func TestSortEvents(t *testing.T) {
 	}
 }
 
-// contradictions are rooms whose times contradict each other (SPEC §3).
+// contradictions are rooms whose times contradict each other (docs/metrics.md).
 var contradictions = []struct {
 	name   string
 	reason string

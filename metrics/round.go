@@ -43,7 +43,7 @@ func Round(v float64, places int) float64 {
 	return math.Copysign(out, v)
 }
 
-// RoundKind rounds a metric value as SPEC §4 says for its kind.
+// RoundKind rounds a metric value as docs/metrics.md says for its kind.
 func RoundKind(k Kind, v float64) float64 {
 	if k == Count {
 		return math.Round(v)

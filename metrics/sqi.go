@@ -6,14 +6,14 @@ import (
 )
 
 // Points maps a metric value to 0..100 points, linearly from worst (0) to
-// target (100), clamped (SPEC §5). It works both ways: a target below worst
+// target (100), clamped (docs/metrics.md). It works both ways: a target below worst
 // rewards low values.
 func (c Component) Points(v float64) float64 {
 	p := 100 * (v - c.Worst) / (c.Target - c.Worst)
 	return math.Max(0, math.Min(100, p))
 }
 
-// Score computes the SQI of a row's unrounded metrics (SPEC §5): the
+// Score computes the SQI of a row's unrounded metrics (docs/metrics.md): the
 // weight-averaged points of the components whose metric is not null, the
 // grade of the rounded SQI (what the user sees), and every configured
 // component's points, sorted by component name.

@@ -1,6 +1,6 @@
 -- +goose Up
 
--- The chat platform's event feed (SPEC §2). In production it lives in the
+-- The chat platform's event feed (docs/metrics.md). In production it lives in the
 -- platform's database and already exists; the service creates it only when
 -- absent so that one database serves demos and tests. The two indexes are
 -- the ones the ETL needs (docs/etl.md): the platform must have them too.
@@ -29,7 +29,7 @@ END
 $$;
 -- +goose StatementEnd
 
--- Tenant configuration (SPEC §5). config is NULL for a tenant seen in the
+-- Tenant configuration (docs/metrics.md). config is NULL for a tenant seen in the
 -- events but never configured: it runs on the defaults.
 CREATE TABLE tenants (
   tenant_id  text PRIMARY KEY,
@@ -37,7 +37,7 @@ CREATE TABLE tenants (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per room (SPEC §3), recomputed from all of the room's events
+-- One row per room (docs/metrics.md), recomputed from all of the room's events
 -- whenever one of them is new. Facts do not depend on the tenant
 -- configuration: local calendar keys, the SL threshold and the short-abandon
 -- boundary are applied at query time, so a configuration change applies to
@@ -61,7 +61,7 @@ CREATE TABLE room_facts (
   dropped              boolean     NOT NULL DEFAULT false,
   transfers            integer     NOT NULL DEFAULT 0,
   score                smallint,
-  -- reply turns (SPEC §3): one element per turn, NULL = unanswered; the
+  -- reply turns (docs/metrics.md): one element per turn, NULL = unanswered; the
   -- parallel *_agent array holds the agent the turn counts for.
   reply_s              double precision[] NOT NULL DEFAULT '{}',
   reply_agent          text[]      NOT NULL DEFAULT '{}',

@@ -1,6 +1,6 @@
 -- +goose Up
 
--- API keys (SPEC §7). A key is "sqi_<key_id>_<secret>": key_id finds the
+-- API keys (docs/api.md). A key is "sqi_<key_id>_<secret>": key_id finds the
 -- row, the secret is checked against secret_sha256 in constant time. The
 -- secret itself is never stored: it is printed once by `sqi apikey create`.
 -- A reader key sees one tenant; an admin key sees every tenant, so it has

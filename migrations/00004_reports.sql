@@ -1,6 +1,6 @@
 -- +goose Up
 
--- Daily report deliveries (SPEC §8, docs/reports.md): one row per tenant,
+-- Daily report deliveries (docs/reports.md, docs/reports.md): one row per tenant,
 -- local report date and recipient, so that a report is never sent twice
 -- to the same address. The primary key is the once-only guarantee: rows
 -- are created with ON CONFLICT DO NOTHING, and a row is sent only by the

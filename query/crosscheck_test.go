@@ -2,7 +2,7 @@ package query_test
 
 // The cross-check: query.Stats (room blocks, parallel aggregation in Go)
 // against an independent computation in SQL over room_facts, written from
-// SPEC §3–§5 and docs/metrics.md and not from the Go code, on realistic
+// docs/metrics.md and not from the Go code, on realistic
 // synthetic data. It also checks that the block path and the room_facts
 // row path (store.Rooms + metrics.Aggregator) give the same bytes, before
 // and after an incremental ETL run that brings late surveys to an earlier
@@ -33,7 +33,7 @@ const (
 	xcRoomsPerDay = 1500
 )
 
-// xcMetricSQL defines every metric of SPEC §4 over the per-group sums of
+// xcMetricSQL defines every metric of docs/metrics.md over the per-group sums of
 // xcSQL (CTE a). The test fails when metrics.Catalog has a metric this
 // list does not define, or the other way round.
 var xcMetricSQL = []struct{ name, expr string }{
@@ -70,7 +70,7 @@ var xcMetricSQL = []struct{ name, expr string }{
 }
 
 // xcCounts are the metrics that are counts (no decimals); every other one
-// is rounded to 2 decimals (SPEC §4).
+// is rounded to 2 decimals (docs/metrics.md).
 var xcCounts = map[string]bool{
 	"rooms": true, "bot_only": true, "queued": true, "answered": true, "abandoned": true,
 	"short_abandoned": true, "offered": true, "answered_in_sl": true, "dropped": true,
@@ -78,7 +78,7 @@ var xcCounts = map[string]bool{
 }
 
 // xcKey is the SQL of one group_by key: for a room, and for a turn (whose
-// agent is the agent it counts for, SPEC §4; every other key is its
+// agent is the agent it counts for, docs/metrics.md; every other key is its
 // room's). lt is opened_at in the tenant's zone, as a local timestamp.
 func xcKey(k string) (room, turn string) {
 	switch k {
@@ -104,12 +104,12 @@ func xcKey(k string) (room, turn string) {
 	return room, room
 }
 
-// xcSQL returns the query that computes the rows of SPEC §4 and §5 for
+// xcSQL returns the query that computes the rows of docs/metrics.md for
 // groupBy over room_facts. Parameters: $1 tenant, $2 time zone, $3 from,
 // $4 to (local dates, inclusive), $5 sl_threshold_s, $6 short_abandon_s,
 // $7 the tenant configuration (jsonb: components and grades). Each result
 // row is one JSON object with the group keys, every metric rounded as
-// SPEC §4 says, sqi, grade and components, and a second one with the
+// docs/metrics.md says, sqi, grade and components, and a second one with the
 // unrounded values, in the order of docs/metrics.md (keys ascending in
 // group_by order, byte order, null last).
 //
@@ -490,7 +490,7 @@ func xcFirstDiff(a, b []byte) string {
 }
 
 // xcFactsConsistent checks the few facts that room_facts stores next to
-// the instants they derive from (SPEC §3), so that the SQL above may use
+// the instants they derive from (docs/metrics.md), so that the SQL above may use
 // the instants.
 func xcFactsConsistent(t *testing.T, db *store.DB) {
 	t.Helper()
@@ -637,7 +637,7 @@ func xcConfig(t *testing.T, db *store.DB, tenant string) *metrics.Config {
 }
 
 // xcGroupings are the groupings checked after the last run; the first
-// run checks the first five (those SPEC §7 users ask most).
+// run checks the first five (those docs/api.md users ask most).
 var xcGroupings = []string{"", "day", "agent", "hour", "team,channel", "category", "day,agent", "week,month"}
 
 // xcCheckAll compares the groupings of every tenant over from..to, the
@@ -731,7 +731,7 @@ func TestStatsCrossCheckSQL(t *testing.T) {
 	}
 	tot2 := xcCheckAll(t, db, "run2", "2026-10-31", "2026-11-02", xcGroupings)
 	// A configuration change applies to the next query, facts untouched
-	// (SPEC §5): acme on Los Angeles time (also 25 hours on 2026-11-01),
+	// (docs/metrics.md): acme on Los Angeles time (also 25 hours on 2026-11-01),
 	// with other SL and short-abandon boundaries.
 	acme := xcConfigs()[0]
 	acme.TimeZone, acme.SLThresholdS, acme.ShortAbandonS = "America/Los_Angeles", 45, 3

@@ -6,15 +6,14 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"sqi/export"
 	"sqi/metrics"
 )
 
-// WriteJSON writes the JSON body of SPEC §7: keys in a fixed order (group
-// keys, the metrics of SPEC §4 in Catalog order, sqi, grade, components),
-// numbers rounded as SPEC §4 says, null for empty denominators.
+// WriteJSON writes the JSON body of docs/api.md: keys in a fixed order (group
+// keys, the metrics of docs/metrics.md in Catalog order, sqi, grade, components),
+// numbers rounded as docs/metrics.md says, null for empty denominators.
 func (r *Result) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	b := make([]byte, 0, 4096)
@@ -156,7 +155,7 @@ var tableColumns = []string{"rooms", "offered", "service_level_pct", "abandon_ra
 // WriteTable writes an aligned text table of the main metrics, the SQI
 // and the grade, one line per row; null is "-".
 func (r *Result) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	tw := export.NewTextTable(w, true)
 	var head []string
 	for _, k := range r.Query.GroupBy {
 		head = append(head, metrics.KeyColumn(k))

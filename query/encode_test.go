@@ -248,7 +248,7 @@ func encKeyOrder(t *testing.T, dec *json.Decoder) (keys []string, vals []json.Ra
 	return keys, vals
 }
 
-// TestJSONShape checks the body of SPEC §7 key by key, in order, for
+// TestJSONShape checks the body of docs/api.md key by key, in order, for
 // several groupings of the hand-built rooms.
 func TestJSONShape(t *testing.T) {
 	t.Parallel()
@@ -431,7 +431,7 @@ func TestCSVQuoting(t *testing.T) {
 }
 
 // xcCheckCSVMatchesJSON checks that WriteCSV is RFC 4180 (CRLF line ends,
-// header of SPEC §7 as Header says) and carries the values of the JSON
+// header of docs/api.md as Header says) and carries the values of the JSON
 // body, cell by cell: an empty cell is null.
 func xcCheckCSVMatchesJSON(t *testing.T, res *query.Result, body []byte) {
 	t.Helper()

@@ -1,6 +1,6 @@
 // Package query is the read side shared by `sqi stats`, the HTTP API and
 // the reports: it checks a query, reads the room facts through the store,
-// groups them with metrics.Aggregator and encodes the rows (SPEC §4, §7).
+// groups them with metrics.Aggregator and encodes the rows (docs/metrics.md, docs/api.md).
 // The API's /sqi body and `sqi stats` are the same bytes because both
 // call Stats and WriteJSON. It must not import gin, excelize or etl/.
 package query
@@ -77,7 +77,7 @@ func Parse(p Params) (Query, error) {
 	return q, nil
 }
 
-// Result is the answer to a stats query (SPEC §7).
+// Result is the answer to a stats query (docs/api.md).
 type Result struct {
 	Query  Query
 	Config metrics.Config

@@ -1,4 +1,4 @@
-// Package reports owns the daily report of SPEC §8: the Excel workbook
+// Package reports owns the daily report of docs/reports.md: the Excel workbook
 // (excelize), the e-mail that carries it (composed here, sent through
 // reports/mail) and their schedule inside `sqi serve` (gocron), with the
 // deliveries logged in PostgreSQL through the store. Numbers come from the
@@ -32,6 +32,16 @@ type Generator struct {
 	DB *store.DB
 	// Now stamps the report ("generated at"); time.Now when nil.
 	Now func() time.Time
+	// Progress, when set, is told what WriteDaily is doing as it goes on
+	// ("computing the numbers", "sheet 3 of 8", "writing the file"): `sqi
+	// report` shows it on a terminal.
+	Progress func(step string)
+}
+
+func (g *Generator) progress(format string, a ...any) {
+	if g.Progress != nil {
+		g.Progress(fmt.Sprintf(format, a...))
+	}
 }
 
 // Daily is everything the workbook and the e-mail show about one local
@@ -99,6 +109,7 @@ func (g *Generator) config(ctx context.Context, tenantID string) (metrics.Config
 // and computed before the first byte is written, so an error leaves w
 // untouched. An unknown tenant is store.ErrNotFound.
 func (g *Generator) WriteDaily(ctx context.Context, tenantID string, day time.Time, w io.Writer) error {
+	g.progress("computing the numbers")
 	d, err := g.Daily(ctx, tenantID, day)
 	if err != nil {
 		return err

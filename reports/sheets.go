@@ -338,7 +338,7 @@ func (b *book) groups(name, keyName string, rows []metrics.Row) error {
 }
 
 // definitions writes what every key means: the SQI and its components as
-// this tenant configures them, every metric of SPEC §4 and the columns of
+// this tenant configures them, every metric of docs/metrics.md and the columns of
 // the Rooms sheet, so a client can read the numbers without us.
 func (b *book) definitions() error {
 	t, d := b.t, b.d

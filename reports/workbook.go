@@ -15,7 +15,7 @@ import (
 	"sqi/metrics"
 )
 
-// Sheets are the workbook's sheets, in order (SPEC §8). Their names stay
+// Sheets are the workbook's sheets, in order (docs/reports.md). Their names stay
 // English in every locale, so that a client's macros and scripts find them.
 var Sheets = []string{"Summary", "Hourly", "Agents", "Teams", "Channels", "Categories", "Rooms", "Definitions"}
 
@@ -39,7 +39,8 @@ func (g *Generator) WriteWorkbook(ctx context.Context, d *Daily, w io.Writer) er
 		func() error { return b.rooms(ctx, g.DB) },
 		b.definitions,
 	}
-	for _, step := range steps {
+	for i, step := range steps {
+		g.progress("sheet %d of %d", i+1, len(steps))
 		if err := step(); err != nil {
 			return fmt.Errorf("workbook %s %s: %w", d.Tenant(), d.Date(), err)
 		}
@@ -57,6 +58,7 @@ func (g *Generator) WriteWorkbook(ctx context.Context, d *Daily, w io.Writer) er
 	}); err != nil {
 		return fmt.Errorf("workbook properties: %w", err)
 	}
+	g.progress("writing the file")
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
@@ -270,7 +272,7 @@ func (s *sheet) set(col, row int, v any, style string) {
 	s.widths[col] = max(s.widths[col], w)
 }
 
-// value writes a metric value as users see it (rounded as SPEC §4 says);
+// value writes a metric value as users see it (rounded as docs/metrics.md says);
 // a null is left empty, never 0.
 func (s *sheet) value(col, row int, v metrics.Value, k metrics.Kind) {
 	if v.Null {

@@ -5,8 +5,15 @@
 # tenant, a daily Excel report, and the API (sqi serve, queried with curl,
 # then stopped). Safe to run again: it recreates the demo database each time.
 #
-#   scripts/demo.sh                 (make demo)
-#   DEMO_ROOMS=5000 scripts/demo.sh rooms per tenant per day (default 2000)
+# It depends on nothing in the caller's environment: every sqi command runs
+# with only PATH, HOME and the variables set here (DATABASE_URL of the demo
+# database; HTTP_ADDR for serve), so a DATABASE_URL, SOURCE_DATABASE_URL or
+# SMTP_URL exported in the shell is never used, and no e-mail is sent.
+#
+#   scripts/demo.sh                       (make demo)
+#   DEMO_ROOMS=5000 scripts/demo.sh       rooms per tenant per day (default 2000)
+#   DEMO_DATABASE=name scripts/demo.sh    the database to (re)create (default sqi_demo)
+#   DEMO_OUT=dir scripts/demo.sh          where the report and the server log go (default out)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,88 +21,149 @@ command -v go >/dev/null 2>&1 || export PATH=$PATH:/usr/local/go/bin
 
 db=${DEMO_DATABASE:-sqi_demo}
 rooms=${DEMO_ROOMS:-2000}
+out=${DEMO_OUT:-out}
 days=7
 
-step() { printf '\n== %s\n' "$*"; }
+[[ $db =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "demo.sh: DEMO_DATABASE=$db: use lowercase letters, digits and _" >&2; exit 2; }
+[[ $rooms =~ ^[1-9][0-9]*$ ]] || { echo "demo.sh: DEMO_ROOMS=$rooms: give a number of rooms" >&2; exit 2; }
+
+# libpq's variables would change what psql connects to.
+unset "${!PG@}" 2>/dev/null || true
+
+step_name=
+step() {
+	step_name=$*
+	printf '\n== %s\n' "$*"
+}
+serve_pid=
+serve_log=
+cleanup() {
+	local rc=$?
+	if [[ -n $serve_pid ]]; then
+		kill "$serve_pid" 2>/dev/null || true
+		wait "$serve_pid" 2>/dev/null || true
+	fi
+	if ((rc != 0)); then
+		echo "demo.sh: FAILED at step: $step_name (exit $rc)" >&2
+		if [[ -n $serve_log && -s $serve_log ]]; then
+			echo "demo.sh: the last lines of $serve_log:" >&2
+			tail -n 20 "$serve_log" >&2
+		fi
+	fi
+}
+trap cleanup EXIT
+
+# need installs a missing command from Debian when we may (root), else
+# says what to install.
+need() {
+	local cmd=$1 pkg=$2
+	command -v "$cmd" >/dev/null 2>&1 && return
+	if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+		echo "demo.sh: installing $pkg for $cmd" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$pkg" >&2 ||
+			{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$pkg" >&2; }
+	fi
+	command -v "$cmd" >/dev/null 2>&1 || { echo "demo.sh: $cmd is missing: install $pkg" >&2; exit 1; }
+}
 
 step "PostgreSQL"
 admin=$(scripts/pg.sh)
-export DATABASE_URL=$(python3 - "$admin" "$db" <<'PY' 2>/dev/null || true
-import sys, urllib.parse as u
-p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))
-PY
-)
-if [[ -z $DATABASE_URL ]]; then # no python3: the URL has no path quirks of our own
-	DATABASE_URL=${admin%%/postgres*}/$db?sslmode=disable
-fi
-psql "$admin" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-echo "DATABASE_URL=$DATABASE_URL"
+psql=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n1 || true)
+[[ -n $psql ]] || { need psql postgresql-client; psql=$(command -v psql); }
+need curl curl
+# scripts/pg.sh prints postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable.
+demo_url=${admin/\/postgres\?//$db?}
+"$psql" "$admin" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+echo "DATABASE_URL=$demo_url"
 
 step "build"
-go build -o bin/sqi ./cmd/sqi
-sqi=bin/sqi
+# The commit goes into the binary (sqi version) where git allows it.
+go build -buildvcs=auto -o bin/sqi ./cmd/sqi 2>/dev/null || go build -buildvcs=false -o bin/sqi ./cmd/sqi
+# sqi runs with the demo's environment only.
+sqi() { env -i PATH="$PATH" HOME="${HOME:-/}" DATABASE_URL="$demo_url" bin/sqi "$@"; }
+sqi version
 
 step "migrate"
-$sqi migrate
+sqi migrate
 
 step "tenants"
 for f in scripts/demo/*.json; do
-	$sqi tenant put <"$f"
+	sqi tenant put <"$f"
 done
 
-# The week that ends yesterday, in the tenants' local time.
+# The week that ends yesterday.
 to=$(date -d yesterday +%F)
 from=$(date -d "$to -$((days - 1)) days" +%F)
 
 step "generate: 3 tenants × $days days × $rooms rooms a day ($from .. $to)"
-$sqi generate --tenants 3 --days "$days" --rooms-per-day "$rooms" --seed 1 --start "$from"
+sqi generate --tenants 3 --days "$days" --rooms-per-day "$rooms" --seed 1 --start "$from"
 
 step "etl"
-$sqi etl --once
+sqi etl --once
 step "etl again (nothing new: reads nothing, changes nothing)"
-$sqi etl --once
+sqi etl --once
 
 step "tenants"
-$sqi tenant list
+sqi tenant list
 
 for t in acme globex initech; do
 	step "SQI of $t by day, $from .. $to"
-	$sqi stats --tenant "$t" --from "$from" --to "$to" --group-by day --format table
+	sqi stats --tenant "$t" --from "$from" --to "$to" --group-by day --format table
 	echo
-	$sqi stats --tenant "$t" --from "$from" --to "$to" --format table
+	sqi stats --tenant "$t" --from "$from" --to "$to" --format table
 done
 
 step "acme by agent on $to (first rows)"
-$sqi stats --tenant acme --from "$to" --to "$to" --group-by agent --format table | head -8
+# awk reads to the end: a reader that stops early (head) would kill sqi
+# with SIGPIPE under pipefail.
+sqi stats --tenant acme --from "$to" --to "$to" --group-by agent --format table | awk 'NR <= 8'
 
 step "daily report of acme for $to"
-mkdir -p out
-$sqi report daily --tenant acme --date "$to" --out "out/acme-daily-$to.xlsx"
-ls -l "out/acme-daily-$to.xlsx"
+mkdir -p "$out"
+sqi report daily --tenant acme --date "$to" --out "$out/acme-daily-$to.xlsx"
 
-port=${DEMO_PORT:-18080}
-step "the API (sqi serve on 127.0.0.1:$port, stopped at the end of the demo)"
-HTTP_ADDR=127.0.0.1:$port $sqi serve >out/serve.log 2>&1 &
+step "the API (sqi serve on a free port of 127.0.0.1, stopped at the end of the demo)"
+serve_log=$out/serve.log
+env -i PATH="$PATH" HOME="${HOME:-/}" DATABASE_URL="$demo_url" HTTP_ADDR=127.0.0.1:0 bin/sqi serve >"$serve_log" 2>&1 &
 serve_pid=$!
-trap 'kill $serve_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-	curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+addr=
+for _ in $(seq 150); do
+	kill -0 "$serve_pid" 2>/dev/null || { echo "demo.sh: sqi serve stopped" >&2; exit 1; }
+	addr=$(grep -o '"msg":"sqi serve started","addr":"[^"]*"' "$serve_log" | sed 's/.*"addr":"//; s/"$//' || true)
+	[[ -n $addr ]] && curl --noproxy '*' -fs "http://$addr/healthz" >/dev/null 2>&1 && break
+	addr=
 	sleep 0.2
 done
-key=$($sqi apikey create --tenant acme --role reader | grep -o 'sqi_[A-Za-z0-9_]*' | head -1)
-echo "reader key of acme: ${key:0:16}… (sqi apikey create prints it once)"
-echo "\$ curl -H 'Authorization: Bearer …' 'http://127.0.0.1:$port/v1/tenants/acme/sqi?from=$from&to=$to&group_by=channel&format=csv'"
-curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$port/v1/tenants/acme/sqi?from=$from&to=$to&group_by=channel&format=csv" | cut -d, -f1-12
-echo "\$ curl http://127.0.0.1:$port/readyz"
-curl -sS "http://127.0.0.1:$port/readyz"
-echo
-echo "\$ curl -H 'Authorization: Bearer …' http://127.0.0.1:$port/v1/tenants/globex/sqi?...   (another tenant: 404)"
-curl -sS -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $key" "http://127.0.0.1:$port/v1/tenants/globex/sqi?from=$from&to=$to"
+[[ -n $addr ]] || { echo "demo.sh: sqi serve did not answer within 30 s" >&2; exit 1; }
+base=http://$addr
+api() { curl --noproxy '*' -sS "$@"; }
 
+# The key is the only line on stdout; what it is goes to stderr.
+key=$(sqi apikey create --tenant acme --role reader --name demo)
+echo "reader key of acme: ${key:0:16}… (sqi apikey create prints it once)"
+
+echo "\$ curl -H 'Authorization: Bearer …' '$base/v1/tenants/acme/sqi?from=$from&to=$to&group_by=channel&format=csv'"
+api -f -H "Authorization: Bearer $key" "$base/v1/tenants/acme/sqi?from=$from&to=$to&group_by=channel&format=csv" | cut -d, -f1-12
+
+echo "\$ curl $base/readyz"
+api -f "$base/readyz"
+echo
+
+echo "\$ curl -H 'Authorization: Bearer …' '$base/v1/tenants/globex/sqi?...'   (another tenant: 404)"
+code=$(api -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$base/v1/tenants/globex/sqi?from=$from&to=$to")
+echo "$code"
+[[ $code == 404 ]] || { echo "demo.sh: another tenant's data answered $code, not 404" >&2; exit 1; }
+
+echo "\$ curl -H 'Authorization: Bearer …' -o $out/acme-api-$to.xlsx '$base/v1/tenants/acme/reports/daily/$to'"
+api -f -H "Authorization: Bearer $key" -o "$out/acme-api-$to.xlsx" "$base/v1/tenants/acme/reports/daily/$to"
+ls -l "$out/acme-daily-$to.xlsx" "$out/acme-api-$to.xlsx"
+
+step_name="done"
 cat <<MSG
 
-Done. The demo database stays up; the report is in out/:
-  export DATABASE_URL='$DATABASE_URL'
-  bin/sqi stats --tenant acme --from $from --to $to --group-by day,channel
+Done. The demo database stays up; the reports are in $out/:
+  export DATABASE_URL='$demo_url'
+  bin/sqi help
+  bin/sqi stats --tenant acme --from $from --to $to --group-by day,channel --format table
   HTTP_ADDR=:8080 bin/sqi serve        # the API and the scheduler (docs/api.md, docs/reports.md)
 MSG

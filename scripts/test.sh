@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: gofmt, go vet, then go test against a real
-# PostgreSQL (scripts/pg.sh) with Mailpit available.
+# Runs the whole test suite: gofmt, go vet, go test against a real
+# PostgreSQL (scripts/pg.sh) with Mailpit available, then `make demo` on a
+# database of its own, so that a user's first command cannot break
+# unnoticed.
 #
-#   scripts/test.sh                       everything
+#   scripts/test.sh                       everything, the demo included
 #   scripts/test.sh -run X ./metrics/     extra args go to go test; ./... is
-#                                         added when no package is named
+#                                         added when no package is named;
+#                                         with arguments the demo is not run
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,13 +54,54 @@ ensure_mailpit
 check_gofmt
 go vet ./...
 
+# run_demo runs `make demo` on a database of its own (dropped afterwards)
+# and its output into a directory of its own, with DATABASE_URL,
+# SOURCE_DATABASE_URL, SMTP_URL and HTTP_ADDR set to garbage as a user's
+# shell might hold them: the demo must set everything it uses. Its output
+# is shown when it fails.
+run_demo() {
+	local db dir start rc=0
+	db=sqi_demo_ci_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/sqi-demo.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: the trap runs after locals are gone
+	trap "drop_demo '$url' '$db'; rm -rf '$dir'" EXIT
+	echo "test.sh: make demo on database $db" >&2
+	start=$SECONDS
+	DEMO_DATABASE=$db DEMO_OUT=$dir/out \
+		DATABASE_URL='postgres://nobody:wrong@127.0.0.1:1/nothing' SOURCE_DATABASE_URL='not a url' \
+		SMTP_URL='smtp://127.0.0.1:1' HTTP_ADDR='nowhere' \
+		make --no-print-directory demo >"$dir/demo.log" 2>&1 || rc=$?
+	if ((rc != 0)); then
+		cat "$dir/demo.log" >&2
+		die "make demo failed (exit $rc) after $((SECONDS - start)) s; its output is above"
+	fi
+	echo "test.sh: make demo passed in $((SECONDS - start)) s" >&2
+}
+
+# drop_demo drops the demo's database.
+drop_demo() {
+	local psql
+	psql=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n1 || true)
+	[[ -n $psql ]] && "$psql" "$1" -qX -c "DROP DATABASE IF EXISTS $2 WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
 has_pkg=false
 for a in "$@"; do
 	case $a in
 	./* | ../* | /* | sqi | sqi/*) has_pkg=true ;;
 	esac
 done
+demo=false
+if (($# == 0)); then
+	demo=true
+fi
 if ! $has_pkg; then
 	set -- "$@" ./...
 fi
+started=$SECONDS
 go test -count=1 "$@"
+echo "test.sh: go test passed in $((SECONDS - started)) s" >&2
+if $demo; then
+	command -v make >/dev/null 2>&1 || die "make is missing (the demo runs as make demo): install it"
+	run_demo
+fi

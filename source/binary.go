@@ -14,7 +14,7 @@ import (
 // type map, without boxing every value: for a million-row synthetic day
 // that was a second of CPU, ten times the generation itself.
 //
-// Binary COPY needs the column types of SPEC §2 exactly (bigint, text,
+// Binary COPY needs the column types of docs/metrics.md exactly (bigint, text,
 // timestamptz, smallint). Import and InsertEvents copy into a staging
 // table of their own, so only CopyEvents relies on chat_events having
 // them; a table that differs refuses it with "incorrect binary data

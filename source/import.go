@@ -15,8 +15,8 @@ import (
 
 // File formats that Import reads.
 const (
-	NDJSON = "ndjson" // one JSON object a line, keys = SPEC §2 column names
-	CSV    = "csv"    // a header row of SPEC §2 column names, any order
+	NDJSON = "ndjson" // one JSON object a line, keys = docs/metrics.md column names
+	CSV    = "csv"    // a header row of docs/metrics.md column names, any order
 )
 
 // MaxLineErrors is how many bad lines an ImportResult lists; the rest are

@@ -20,7 +20,7 @@ const (
 	colScore      = 10
 )
 
-// required are the columns that a record must have (SPEC §2 NOT NULL).
+// required are the columns that a record must have (docs/metrics.md NOT NULL).
 var required = [...]int{0, 1, 2, 3, 4}
 
 // setField stores the value s of column col in r; null is SQL NULL. It

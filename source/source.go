@@ -1,5 +1,5 @@
 // Package source owns every write to the chat platform's event feed,
-// chat_events (SPEC §2): bulk COPY for the synthetic generator and the
+// chat_events (docs/metrics.md): bulk COPY for the synthetic generator and the
 // NDJSON/CSV importer behind `sqi import`. Nothing else in the service
 // writes to that table; etl/ only reads it.
 //
@@ -57,7 +57,7 @@ func (s *sliceEvents) Event() metrics.Event { return s.events[s.i] }
 func (s *sliceEvents) Err() error           { return nil }
 
 // columns are the chat_events columns that this package writes, in COPY
-// order: all of SPEC §2 but created_at.
+// order: all of docs/metrics.md but created_at.
 var columns = []string{
 	"event_id", "tenant_id", "room_id", "type", "occurred_at",
 	"actor", "agent_id", "team_id", "channel", "category", "score",

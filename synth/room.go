@@ -382,7 +382,7 @@ func (g *roomGen) surveyAfter(closed time.Time, score int16) {
 	g.survey = g.emit(metrics.Event{Type: metrics.SurveySubmitted, OccurredAt: at, Score: score})
 }
 
-// Kinds of bad event, one per bad room (SPEC §2, §3).
+// Kinds of bad event, one per bad room (docs/metrics.md).
 const (
 	badType = iota
 	badScore

@@ -3,7 +3,7 @@
 // daily profile, bots, queues, waits with a long tail, short and long
 // abandons, transfers, multi-message turns, dropped rooms, wrap-ups,
 // late surveys, rooms across midnight, and a few bad rows that the ETL
-// must reject (SPEC §2, §3). The same options and seed give the same rows.
+// must reject (docs/metrics.md). The same options and seed give the same rows.
 //
 // It owns only the generation; it writes through source/ and must not
 // import store/, etl/, api/ or reports/.
@@ -80,6 +80,10 @@ type Options struct {
 	Start time.Time
 	// Now is the clock for a zero Start; nil is time.Now.
 	Now func() time.Time
+	// Progress, when set, is called after each tenant-day is written with
+	// the tenant-days done, of Tenants × Days, and the rows written and
+	// skipped so far (`sqi generate` shows them on a terminal).
+	Progress func(done, total int, res Result)
 }
 
 // Result is what Generate wrote.
@@ -134,6 +138,9 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, opts Options) (Result, er
 			date := g.start[ti].AddDate(0, 0, day)
 			if err := g.writeDay(ctx, pool, t, date, &res); err != nil {
 				return res, fmt.Errorf("generate %s %s: %w", t.ID, date.Format(time.DateOnly), err)
+			}
+			if opts.Progress != nil {
+				opts.Progress(day*len(g.tenants)+ti+1, opts.Days*len(g.tenants), res)
 			}
 		}
 	}

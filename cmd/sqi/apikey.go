@@ -5,39 +5,36 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"sqi/api"
+	"sqi/export"
 	"sqi/store"
 )
 
 func init() {
 	commands["apikey"] = command{
-		usage: "create --tenant T --role reader | create --role admin | list | revoke ID: API keys",
-		run:   runAPIKey,
+		summary: "API keys of the HTTP API: create, list, revoke (docs/api.md).",
+		subs:    []string{"create", "list", "revoke"},
 	}
-}
-
-func runAPIKey(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("give create, list or revoke ID")
+	commands["apikey create"] = command{
+		usage:   "--tenant T [--role reader] [--name N] | --role admin [--name N]",
+		summary: "Create an API key; print it alone on standard output.",
+		details: "What the key is goes to standard error, so KEY=$(sqi apikey create --tenant acme) captures the key and nothing else. The key is never shown again: only a hash of its secret is stored. A reader key sees one tenant, read only; an admin key sees every tenant and may change configuration.",
+		env:     "DATABASE_URL",
+		run:     apikeyCreate,
 	}
-	switch args[0] {
-	case "create":
-		return apikeyCreate(ctx, e, args[1:])
-	case "list":
-		if len(args) != 1 {
-			return usagef("list takes no argument")
-		}
-		return apikeyList(ctx, e)
-	case "revoke":
-		if len(args) != 2 {
-			return usagef("give the key id to revoke: sqi apikey revoke ID (see sqi apikey list)")
-		}
-		return apikeyRevoke(ctx, e, args[1])
+	commands["apikey list"] = command{
+		summary: "List the API keys: ids, roles, tenants, names, dates (never the keys).",
+		env:     "DATABASE_URL",
+		run:     apikeyList,
 	}
-	return usagef("unknown apikey sub-command %q: give create, list or revoke ID", args[0])
+	commands["apikey revoke"] = command{
+		usage:   "ID",
+		summary: "Revoke an API key, given its id or the whole key; it stops at once.",
+		env:     "DATABASE_URL",
+		run:     apikeyRevoke,
+	}
 }
 
 // apikeyCreate prints a new key on standard output, alone on its line (so
@@ -45,16 +42,16 @@ func runAPIKey(ctx context.Context, e *env, args []string) error {
 // error. The key is never shown again: only its hash is stored.
 func apikeyCreate(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("apikey create")
-	tenant := fs.String("tenant", "", "the tenant a reader key sees (not for admin keys, which see every tenant)")
-	role := fs.String("role", api.RoleReader, "reader (one tenant, read only) or admin (every tenant, may change configuration)")
-	name := fs.String("name", "", "a label for operators, e.g. the BI tool or the client using the key")
+	tenant := fs.String("tenant", "", "the tenant `T` a reader key sees; required for a reader key, refused for an admin key")
+	role := fs.String("role", api.RoleReader, "the key's `ROLE`: reader (one tenant, read only) or admin (every tenant, may change configuration)")
+	name := fs.String("name", "", "a label `N` for operators, e.g. the BI tool or the client using the key")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	switch *role {
 	case api.RoleReader:
 		if *tenant == "" {
-			return usagef("--tenant: a reader key sees one tenant; give it (see sqi tenant list)")
+			return usagef("--tenant is required for a reader key, which sees one tenant (see 'sqi tenant list'); an admin key takes --role admin")
 		}
 	case api.RoleAdmin:
 		if *tenant != "" {
@@ -90,7 +87,10 @@ func apikeyCreate(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func apikeyList(ctx context.Context, e *env) error {
+func apikeyList(ctx context.Context, e *env, args []string) error {
+	if err := parse(e.flags("apikey list"), args); err != nil {
+		return err
+	}
 	db, err := e.store(ctx)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func apikeyList(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	tw := export.NewTextTable(e.stdout, false)
 	fmt.Fprintln(tw, "ID\tROLE\tTENANT\tNAME\tCREATED\tREVOKED")
 	for _, k := range keys {
 		tenant, revoked := k.TenantID, "-"
@@ -115,7 +115,15 @@ func apikeyList(ctx context.Context, e *env) error {
 }
 
 // apikeyRevoke takes a key id, or a whole key (its id is read from it).
-func apikeyRevoke(ctx context.Context, e *env, id string) error {
+func apikeyRevoke(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("apikey revoke")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("give the key id to revoke: sqi apikey revoke ID (see 'sqi apikey list')")
+	}
+	id := fs.Arg(0)
 	if rest, ok := strings.CutPrefix(id, "sqi_"); ok {
 		id, _, _ = strings.Cut(rest, "_")
 	}

@@ -102,7 +102,7 @@ func TestBadInput(t *testing.T) {
 		{"range too long", "", []string{"stats", "--tenant", "acme", "--from", "2025-01-01", "--to", "2026-11-01"}, "ask for at most 400"},
 		{"bad format", "", stats("--format", "xml"), `--format "xml": use json, csv or table`},
 		{"unknown tenant", "", []string{"stats", "--tenant", "nobody", "--from", "2026-11-01", "--to", "2026-11-01"}, `--tenant: unknown tenant "nobody"`},
-		{"unknown flag", "", stats("--groupby", "day"), "flag provided but not defined: -groupby"},
+		{"unknown flag", "", stats("--groupby", "day"), "unknown flag --groupby"},
 		{"config: bad JSON", "{", []string{"tenant", "put"}, "configuration is not a JSON object"},
 		{"config: unknown field", `{"tenant_id":"acme","time_zone":"UTC"}`, []string{"tenant", "put"}, `unknown field "time_zone"`},
 		{"config: bad zone and weights", `{"tenant_id":"acme","timezone":"Mars/Olympus","components":{"wait":{"metric":"wait_avg_s","target":15,"worst":15,"weight":0}}}`,

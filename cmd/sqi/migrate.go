@@ -7,8 +7,10 @@ import (
 
 func init() {
 	commands["migrate"] = command{
-		usage: "apply the embedded database migrations (idempotent)",
-		run:   runMigrate,
+		summary: "Apply the embedded database migrations (safe to run again).",
+		details: "It creates the service's tables in DATABASE_URL, and chat_events too when that database has none, so that one database serves demos and tests.",
+		env:     "DATABASE_URL",
+		run:     runMigrate,
 	}
 }
 

@@ -17,8 +17,15 @@ import (
 
 func init() {
 	commands["report"] = command{
-		usage: "daily --tenant T [--date D] [--out F.xlsx] [--email]: the daily report, on demand",
-		run:   runReport,
+		summary: "Reports on demand (docs/reports.md).",
+		subs:    []string{"daily"},
+	}
+	commands["report daily"] = command{
+		usage:   "--tenant T [--date YYYY-MM-DD] [--out F.xlsx] [--email]",
+		summary: "Write a tenant's daily Excel report to a file, or e-mail it.",
+		details: "'sqi serve' sends the same report every day at the tenant's report.send_at. With --email, a recipient already served gets nothing more, and what fails is retried by 'sqi serve'. On a terminal it shows its steps on standard error.",
+		env:     "DATABASE_URL; SMTP_URL and SMTP_FROM with --email",
+		run:     runReport,
 	}
 }
 
@@ -26,15 +33,13 @@ func init() {
 const defaultFrom = "SQI Reports <sqi-reports@localhost>"
 
 func runReport(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "daily" {
-		return usagef("give daily: sqi report daily --tenant T --date D [--out F.xlsx] [--email]")
-	}
 	fs := e.flags("report daily")
-	tenant := fs.String("tenant", "", "tenant id")
-	dateFlag := fs.String("date", "", "local date YYYY-MM-DD (default: the tenant's previous local day)")
-	out := fs.String("out", "", "write the workbook to this file (- for standard output); default <tenant>_daily_<date>.xlsx here, unless --email")
+	tenant := fs.String("tenant", "", "the tenant id `T` (see 'sqi tenant list')")
+	dateFlag := fs.String("date", "", "the local day, `YYYY-MM-DD` (default: the tenant's previous local day)")
+	out := fs.String("out", "", "write the workbook to `F.xlsx` (- for standard output); default <tenant>_daily_<date>.xlsx here, unless --email")
 	email := fs.Bool("email", false, "e-mail the report to the tenant's recipients over SMTP_URL (never twice to one recipient)")
-	if err := parse(fs, args[1:]); err != nil {
+	fs.require("tenant")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if !metrics.ValidTenantID(*tenant) {
@@ -54,7 +59,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	gen := &reports.Generator{DB: db}
+	p := e.progress()
+	gen := &reports.Generator{DB: db, Progress: func(step string) {
+		p.show("report %s: %s (%.1f s)", *tenant, step, p.elapsed().Seconds())
+	}}
+	defer p.done() // on errors; the summary lines clear it first
 	day, err := reportDate(ctx, db, *tenant, *dateFlag)
 	if err != nil {
 		return err
@@ -65,7 +74,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		if path == "" {
 			path = reports.FileName(*tenant, day)
 		}
-		if err := writeWorkbook(ctx, e, gen, *tenant, day, path); err != nil {
+		if err := writeWorkbook(ctx, e, p, gen, *tenant, day, path); err != nil {
 			return err
 		}
 	}
@@ -75,6 +84,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	d := reports.NewDeliverer(gen, mailer, time.Now, log)
 	ds, err := d.DeliverNow(ctx, *tenant, day, 3, 2*time.Second)
+	p.done()
 	if err != nil {
 		return unknownTenant(err)
 	}
@@ -124,7 +134,7 @@ func reportDate(ctx context.Context, db *store.DB, tenant, flag string) (time.Ti
 
 // writeWorkbook writes the workbook to path ("-": standard output) through
 // a temporary file renamed into place, so a failed run leaves no half file.
-func writeWorkbook(ctx context.Context, e *env, gen *reports.Generator, tenant string, day time.Time, path string) error {
+func writeWorkbook(ctx context.Context, e *env, p *progress, gen *reports.Generator, tenant string, day time.Time, path string) error {
 	if path == "-" {
 		err := gen.WriteDaily(ctx, tenant, day, e.stdout)
 		return unknownTenant(err)
@@ -151,6 +161,7 @@ func writeWorkbook(ctx context.Context, e *env, gen *reports.Generator, tenant s
 	if err != nil {
 		return err
 	}
+	p.done()
 	fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", path, info.Size())
 	return nil
 }

@@ -25,8 +25,10 @@ import (
 
 func init() {
 	commands["serve"] = command{
-		usage: "HTTP API on HTTP_ADDR (default :8080) until SIGINT/SIGTERM; see docs/api.md",
-		run:   runServe,
+		summary: "Serve the HTTP API and run the scheduler (ETL, daily reports).",
+		details: "It listens on HTTP_ADDR until SIGINT or SIGTERM; beside the API, a scheduler runs the ETL every minute and sends the daily reports when SMTP_URL is set. Every setting comes from the environment and is checked at start (docs/api.md lists them). Logs are JSON lines on standard error.",
+		env:     "DATABASE_URL, SOURCE_DATABASE_URL, HTTP_ADDR, SMTP_URL, SMTP_FROM and those of docs/api.md",
+		run:     runServe,
 	}
 }
 
@@ -133,7 +135,7 @@ func openBackground(ctx context.Context, e *env, db *store.DB) (*background, err
 	b := &background{source: db.Pool, mailer: m}
 	if e.getenv("SOURCE_DATABASE_URL") != "" {
 		if b.source, err = pgxpool.New(ctx, e.sourceURL()); err != nil {
-			return nil, usagef("SOURCE_DATABASE_URL: %v", err)
+			return nil, badURL("SOURCE_DATABASE_URL") // pgx's message may repeat a password
 		}
 	}
 	return b, nil

@@ -190,12 +190,12 @@ func TestAPIKeyCommand(t *testing.T) {
 		{name: "reader", args: []string{"apikey", "create", "--tenant", "acme", "--role", "reader"}, wantOut: "sqi_"},
 		{name: "admin", args: []string{"apikey", "create", "--role", "admin", "--name", "ops"}, wantOut: "sqi_", wantErr: "admin key"},
 		{name: "admin with tenant", args: []string{"apikey", "create", "--role", "admin", "--tenant", "acme"}, wantCode: 2, wantErr: "--tenant: an admin key sees every tenant"},
-		{name: "reader without tenant", args: []string{"apikey", "create"}, wantCode: 2, wantErr: "--tenant: a reader key sees one tenant"},
+		{name: "reader without tenant", args: []string{"apikey", "create"}, wantCode: 2, wantErr: "--tenant is required for a reader key"},
 		{name: "unknown tenant", args: []string{"apikey", "create", "--tenant", "nosuch"}, wantCode: 2, wantErr: `tenant "nosuch" is neither configured`},
 		{name: "bad role", args: []string{"apikey", "create", "--tenant", "acme", "--role", "owner"}, wantCode: 2, wantErr: `--role "owner"`},
 		{name: "list", args: []string{"apikey", "list"}, wantOut: "ID  "},
 		{name: "revoke unknown", args: []string{"apikey", "revoke", "0123456789ab"}, wantCode: 2, wantErr: "no API key"},
-		{name: "bad sub-command", args: []string{"apikey", "delete"}, wantCode: 2, wantErr: "create, list or revoke"},
+		{name: "bad sub-command", args: []string{"apikey", "delete"}, wantCode: 2, wantErr: `unknown command "delete": give create, list, revoke`},
 	}
 	keys := map[string]string{}
 	for _, tt := range tests {

@@ -2,26 +2,30 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // sourcePool connects to the database that holds chat_events
-// (SOURCE_DATABASE_URL, else DATABASE_URL: SPEC §2) and checks that it
-// answers. The caller closes it.
+// (SOURCE_DATABASE_URL, else DATABASE_URL: docs/metrics.md, the event
+// feed) and checks that it answers; an error names the variable it came
+// from and its host. The caller closes it.
 func (e *env) sourcePool(ctx context.Context) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(e.sourceURL())
+	variable, raw := e.sourceVar(), e.sourceURL()
+	if err := e.checkURL(variable, raw); err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(raw)
 	if err != nil {
-		return nil, fmt.Errorf("parse SOURCE_DATABASE_URL: %w", err)
+		return nil, e.dbError(variable, raw, err)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to source: %w", err)
+		return nil, e.dbError(variable, raw, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to source %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
+		return nil, e.dbError(variable, raw, err)
 	}
 	return pool, nil
 }

@@ -11,19 +11,23 @@ import (
 
 func init() {
 	commands["stats"] = command{
-		usage: "--tenant T --from D --to D [--group-by K,...] [--format json|csv]: the SQI table",
-		run:   runStats,
+		usage:   "--tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--group-by K,...] [--format json|csv|table]",
+		summary: "Print the SQI and metrics of a tenant's rooms, one row per group.",
+		details: "A room counts on the local date it opened, from --from to --to inclusive. json is exactly the body of GET /v1/tenants/T/sqi; csv has the same columns; table shows the main metrics, for people. Every metric is defined in docs/metrics.md.",
+		env:     "DATABASE_URL",
+		run:     runStats,
 	}
 }
 
 func runStats(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("stats")
 	var p query.Params
-	fs.StringVar(&p.Tenant, "tenant", "", "tenant id")
-	fs.StringVar(&p.From, "from", "", "first local date, YYYY-MM-DD")
-	fs.StringVar(&p.To, "to", "", "last local date, YYYY-MM-DD (inclusive)")
-	fs.StringVar(&p.GroupBy, "group-by", "", "comma list of hour, day, week, month, agent, team, channel, category")
-	format := fs.String("format", "json", "json, csv, or table (for people: the main metrics only)")
+	fs.StringVar(&p.Tenant, "tenant", "", "the tenant id `T` (see 'sqi tenant list')")
+	fs.StringVar(&p.From, "from", "", "the first local date, `YYYY-MM-DD`, in the tenant's time zone")
+	fs.StringVar(&p.To, "to", "", "the last local date, `YYYY-MM-DD` (inclusive; at most 400 days after --from)")
+	fs.StringVar(&p.GroupBy, "group-by", "", "comma list `K,...` of hour, day, week, month, agent, team, channel, category (default: one total row)")
+	format := fs.String("format", "json", "the output `FORMAT`: json, csv, or table (for people: the main metrics only)")
+	fs.require("tenant", "from", "to")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -6,81 +6,105 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
+	"sqi/export"
 	"sqi/metrics"
 	"sqi/store"
 )
 
 func init() {
 	commands["tenant"] = command{
-		usage: "put < config.json | get T | list: tenant configuration",
-		run:   runTenant,
+		summary: "Tenant configuration (docs/metrics.md): put, get, list.",
+		subs:    []string{"put", "get", "list"},
+	}
+	commands["tenant put"] = command{
+		usage:   "< config.json",
+		summary: "Store a tenant's configuration, read as JSON from standard input.",
+		details: "Fields left out take the defaults. The whole document is checked first and every problem is reported at once; nothing is stored unless all of it is valid. The change applies to every later query and report. Examples: scripts/demo/*.json; every field: docs/metrics.md.",
+		env:     "DATABASE_URL",
+		run:     runTenantPut,
+	}
+	commands["tenant get"] = command{
+		usage:   "T",
+		summary: "Print a tenant's configuration as JSON.",
+		details: "A tenant only seen in the events has the default configuration.",
+		env:     "DATABASE_URL",
+		run:     runTenantGet,
+	}
+	commands["tenant list"] = command{
+		summary: "List the tenants, configured or only seen in the events.",
+		env:     "DATABASE_URL",
+		run:     runTenantList,
 	}
 }
 
-func runTenant(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("give put, get T or list")
+func runTenantPut(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("tenant put")
+	if err := fs.parse(args); err != nil {
+		return err
 	}
-	switch args[0] {
-	case "put":
-		if len(args) != 1 {
-			return usagef("put reads the configuration from standard input and takes no argument")
-		}
-		raw, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
-		if err != nil {
-			return fmt.Errorf("read configuration: %w", err)
-		}
-		c, err := metrics.ParseConfig(raw)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		db, err := e.store(ctx)
-		if err != nil {
-			return err
-		}
-		if err := db.PutTenant(ctx, c); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "tenant %s configured\n", c.TenantID)
-		return nil
-	case "get":
-		if len(args) != 2 {
-			return usagef("give the tenant id: sqi tenant get T")
-		}
-		db, err := e.store(ctx)
-		if err != nil {
-			return err
-		}
-		t, err := db.Tenant(ctx, args[1])
-		if errors.Is(err, store.ErrNotFound) {
-			return usagef("tenant %q is neither configured nor seen in the events (see 'sqi tenant list')", args[1])
-		}
-		if err != nil {
-			return err
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(t.Config)
-	case "list":
-		if len(args) != 1 {
-			return usagef("list takes no argument")
-		}
-		db, err := e.store(ctx)
-		if err != nil {
-			return err
-		}
-		ts, err := db.Tenants(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TENANT\tNAME\tTIMEZONE\tLOCALE\tCONFIGURED")
-		for _, t := range ts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", t.Config.TenantID, t.Config.Name, t.Config.TimeZone, t.Config.Locale, t.Configured)
-		}
-		return tw.Flush()
+	if fs.NArg() != 0 {
+		return usagef("put reads the configuration from standard input and takes no argument: sqi tenant put < config.json")
 	}
-	return usagef("unknown tenant sub-command %q: give put, get T or list", args[0])
+	raw, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
+	if err != nil {
+		return fmt.Errorf("read configuration: %w", err)
+	}
+	c, err := metrics.ParseConfig(raw)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	db, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.PutTenant(ctx, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "tenant %s configured\n", c.TenantID)
+	return nil
+}
+
+func runTenantGet(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("tenant get")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("give the tenant id: sqi tenant get T (see 'sqi tenant list')")
+	}
+	db, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := db.Tenant(ctx, fs.Arg(0))
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("tenant %q is neither configured nor seen in the events (see 'sqi tenant list')", fs.Arg(0))
+	}
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(t.Config)
+}
+
+func runTenantList(ctx context.Context, e *env, args []string) error {
+	if err := parse(e.flags("tenant list"), args); err != nil {
+		return err
+	}
+	db, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	ts, err := db.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	tw := export.NewTextTable(e.stdout, false)
+	fmt.Fprintln(tw, "TENANT\tNAME\tTIMEZONE\tLOCALE\tCONFIGURED")
+	for _, t := range ts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", t.Config.TenantID, t.Config.Name, t.Config.TimeZone, t.Config.Locale, t.Configured)
+	}
+	return tw.Flush()
 }

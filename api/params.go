@@ -91,7 +91,7 @@ func parseRange(tenantID string, v url.Values, groupBy string) (query.Query, err
 			return query.Query{}, &query.ParamError{Param: p, Detail: p + " is required: give a local date YYYY-MM-DD (from and to are both inclusive)"}
 		}
 	}
-	return query.Parse(query.Params{Tenant: tenantID, From: v.Get("from"), To: v.Get("to"), GroupBy: groupBy})
+	return query.Parse(query.Params{Tenant: tenantID, From: v.Get("from"), To: v.Get("to"), GroupBy: groupBy, Hours: v.Get("hours")})
 }
 
 // attachment names the file of a download.

@@ -34,7 +34,7 @@ const (
 // (query.RoomColumns). JSON pages through the rooms with limit and an
 // opaque cursor; csv, arrow, parquet and xlsx stream the whole range.
 func (s *Server) getRooms(c *gin.Context) {
-	v, err := queryParams(c, "from", "to", "format", "cursor", "limit", "escape")
+	v, err := queryParams(c, "from", "to", "format", "cursor", "limit", "escape", "hours")
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -56,6 +56,10 @@ func (s *Server) getRooms(c *gin.Context) {
 		return
 	}
 	cfg := &t.Config
+	if q.Hours != "" {
+		c := cfg.WithHours(q.Hours)
+		cfg = &c
+	}
 	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
 	from, to := q.From.Format(metrics.DateLayout), q.To.Format(metrics.DateLayout)
 	if format != formatJSON {
@@ -112,6 +116,7 @@ func (s *Server) writeTable(c *gin.Context, format, sheet string, t export.Table
 // pagination on (opened_at, room_id)), then closes the writer.
 func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string, start, end time.Time) rowWriter {
 	return func(tw export.Writer) error {
+		view := metrics.NewView(cfg)
 		var (
 			cells []metrics.Cell
 			after store.RoomCursor
@@ -119,7 +124,7 @@ func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string
 		for {
 			n := 0
 			err := s.store.RoomsPage(c.Request.Context(), tenantID, start, end, after, exportPage, func(r *metrics.Room) error {
-				cells = export.RoomCells(cells, cfg, r)
+				cells = export.RoomCells(cells, view, r)
 				after = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
 				n++
 				return tw.WriteRow(cells)
@@ -139,6 +144,7 @@ func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string
 // page.
 func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, start, end time.Time, after store.RoomCursor, limit int) {
 	t := export.RoomTable(cfg)
+	view := metrics.NewView(cfg)
 	c.Header("Content-Type", contentTypeJSON)
 	c.Status(http.StatusOK)
 	bw := bufio.NewWriterSize(c.Writer, 64<<10)
@@ -168,7 +174,7 @@ func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, s
 		if n > 0 {
 			b = append(b, ',')
 		}
-		cells = export.RoomCells(cells, cfg, r)
+		cells = export.RoomCells(cells, view, r)
 		b = t.AppendJSON(b, cells)
 		last = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
 		n++

@@ -52,8 +52,10 @@ type DailyReports interface {
 // Deps are what a server is built from.
 type Deps struct {
 	Store Store
-	// Stats nil: query.StatsWith on Store, which must then be a *store.DB.
-	Stats StatsFunc
+	// Stats nil: Engine's Stats; Engine nil: an engine with a cache of
+	// DefaultQueryCacheBytes on Store, which must then be a *store.DB.
+	Stats  StatsFunc
+	Engine *query.Engine
 	// Reports nil: GET .../reports/daily/{date} answers 503.
 	Reports DailyReports
 	Now     func() time.Time // nil: time.Now
@@ -87,6 +89,10 @@ func DefaultConfig() Config {
 	}
 }
 
+// DefaultQueryCacheBytes is the memory the query engine's cache of
+// partials may hold in a server (QUERY_CACHE_MB in sqi serve).
+const DefaultQueryCacheBytes = 512 << 20
+
 // Server is the HTTP API.
 type Server struct {
 	store   Store
@@ -111,9 +117,11 @@ func New(d Deps, cfg Config) (*Server, error) {
 		if !ok {
 			return nil, errors.New("api: Deps.Stats is nil and the store is not a *store.DB")
 		}
-		s.stats = func(ctx context.Context, cfg *metrics.Config, q query.Query) (*query.Result, error) {
-			return query.StatsWith(ctx, db, cfg, q)
+		eng := d.Engine
+		if eng == nil {
+			eng = query.NewEngine(db, DefaultQueryCacheBytes)
 		}
+		s.stats = eng.Stats
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -15,7 +15,7 @@ import (
 // `sqi stats`; CSV is WriteCSV's; Arrow, Parquet and xlsx carry the same
 // columns, named as the CSV header.
 func (s *Server) getSQI(c *gin.Context) {
-	v, err := queryParams(c, "from", "to", "group_by", "format", "escape")
+	v, err := queryParams(c, "from", "to", "group_by", "format", "escape", "hours")
 	if err != nil {
 		s.problem(c, err)
 		return

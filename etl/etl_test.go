@@ -66,8 +66,9 @@ func dump(t *testing.T, db *store.DB) string {
 	var b strings.Builder
 	for _, q := range []string{
 		`SELECT row(f.*)::text FROM (SELECT tenant_id, room_id, opened_at, queued_at, assigned_at, closed_at, agent_id, team_id, channel, category,
-		  wait_s, first_response_s, assigned_response_s, handle_s, wrapup_s, dropped, transfers, score,
-		  reply_s, reply_agent, customer_reply_s, customer_reply_agent, invalid_reason, events, rejected_events
+		  first_response_at, assigned_response_at, wrapup_at, state, state_at, dropped, transfers, score,
+		  reply_opened_at, reply_answered_at, reply_agent, customer_reply_opened_at, customer_reply_answered_at, customer_reply_agent,
+		  invalid_reason, events, rejected_events
 		  FROM room_facts ORDER BY tenant_id, room_id) f`,
 		`SELECT row(r.*)::text FROM (SELECT tenant_id, room_id, event_id, reason, opened_at FROM rejects ORDER BY tenant_id, room_id, event_id NULLS FIRST, reason) r`,
 	} {

@@ -52,12 +52,12 @@ func RoomTable(cfg *metrics.Config) Table {
 	return Table{Columns: cols, Location: cfg.Location()}
 }
 
-// RoomCells returns the export of r under cfg, appended to dst[:0]: each
+// RoomCells returns the export of r in view v, appended to dst[:0]: each
 // field's metrics.RoomField.Value, so every format shows the same values.
-func RoomCells(dst []metrics.Cell, cfg *metrics.Config, r *metrics.Room) []metrics.Cell {
+func RoomCells(dst []metrics.Cell, v *metrics.View, r *metrics.Room) []metrics.Cell {
 	dst = dst[:0]
 	for _, f := range metrics.ExportFields {
-		dst = append(dst, f.Value(r, cfg))
+		dst = append(dst, f.Value(r, v))
 	}
 	return dst
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -9,13 +10,14 @@ import (
 	"time"
 )
 
-// GroupKeys are the group_by keys of docs/api.md, in their canonical order.
-var GroupKeys = []string{"hour", "day", "week", "month", "agent", "team", "channel", "category"}
+// GroupKeys are the group_by keys, in their canonical order.
+var GroupKeys = []string{"hour", "day", "week", "month", "agent", "team", "channel", "category", "in_hours"}
 
-// keyColumn is the name of a group key in a row (docs/api.md).
+// keyColumn is the name of a group key in a row.
 var keyColumn = map[string]string{
 	"hour": "hour", "day": "day", "week": "week", "month": "month",
 	"agent": "agent_id", "team": "team_id", "channel": "channel", "category": "category",
+	"in_hours": "in_hours",
 }
 
 // KeyColumn returns the row column of a group_by key ("agent" → "agent_id").
@@ -41,63 +43,6 @@ func ParseGroupBy(keys []string) ([]string, error) {
 	return out, nil
 }
 
-// gkey identifies a group; fields of keys not grouped on stay zero.
-type gkey struct {
-	day, week, month               int32
-	hour                           int8
-	agent, team, channel, category string
-}
-
-// acc accumulates the metrics of one group. Everything but the
-// percentiles is a sum or a count; the percentiles keep their values.
-type acc struct {
-	key gkey
-
-	rooms, botOnly, queued, answered, abandoned, shortAbandoned int
-	answeredInSL, dropped, answeredClosed, transfers            int
-	surveys, satisfied, scoreSum                                int
-
-	waits                    values
-	waitSum, waitMax         float64
-	firstResp, assignedResp  sum
-	handle, wrapup, custResp sum
-
-	replies                values
-	replySum               float64
-	replyTurns, unanswered int
-}
-
-type sum struct {
-	total float64
-	n     int
-}
-
-func (s *sum) add(v float64) {
-	if !math.IsNaN(v) {
-		s.total += v
-		s.n++
-	}
-}
-
-func (s sum) mean() float64 {
-	if s.n == 0 {
-		return math.NaN()
-	}
-	return s.total / float64(s.n)
-}
-
-// Aggregator computes the metrics of docs/metrics.md for the groups of rooms that
-// Add receives. Groups are computed from their rooms, never from other
-// groups.
-type Aggregator struct {
-	cfg      *Config
-	loc      *time.Location
-	groupBy  []string
-	by       [8]bool // index into GroupKeys
-	from, to int32   // local days, inclusive; rooms outside are ignored
-	groups   map[gkey]*acc
-}
-
 const (
 	byHour = iota
 	byDay
@@ -107,7 +52,93 @@ const (
 	byTeam
 	byChannel
 	byCategory
+	byInHours
+	numKeys
 )
+
+// pkey identifies a group of a Partial: the rooms' local day, always (a
+// partial is cut by local day, so that any range of whole days can be
+// taken from it), and the keys of the grouping; keys not grouped on stay
+// zero.
+type pkey struct {
+	day                            int32
+	hour                           int8
+	inHours                        int8 // 0: not grouped; 1 no, 2 yes
+	agent, team, channel, category string
+}
+
+// acc accumulates the metrics of one group: counts, sums of durations in
+// microseconds (exact, whatever the order rooms come in) and, for the
+// percentiles, the durations themselves, sorted when the partial is sealed.
+type acc struct {
+	rooms, botOnly, queued, answered, abandoned, shortAbandoned int
+	answeredInSL, dropped, answeredClosed, transfers            int
+	surveys, satisfied, scoreSum                                int
+
+	waits   []int64
+	waitSum int64
+	durs    [NumDurations]sum // wait unused: waits and waitSum hold it
+	cust    sum
+
+	replies                []int64 // answered reply turns
+	replySum               int64
+	replyTurns, unanswered int
+}
+
+type sum struct {
+	total int64
+	n     int
+}
+
+func (s *sum) add(us int64) { s.total += us; s.n++ }
+
+func (s *sum) merge(o *sum) { s.total += o.total; s.n += o.n }
+
+func (s sum) mean() Value {
+	if s.n == 0 {
+		return Value{Null: true}
+	}
+	return Value{V: Secs(s.total) / float64(s.n)}
+}
+
+func (t *acc) merge(g *acc) {
+	t.rooms += g.rooms
+	t.botOnly += g.botOnly
+	t.queued += g.queued
+	t.answered += g.answered
+	t.abandoned += g.abandoned
+	t.shortAbandoned += g.shortAbandoned
+	t.answeredInSL += g.answeredInSL
+	t.dropped += g.dropped
+	t.answeredClosed += g.answeredClosed
+	t.transfers += g.transfers
+	t.surveys += g.surveys
+	t.satisfied += g.satisfied
+	t.scoreSum += g.scoreSum
+	t.waitSum += g.waitSum
+	for i := range t.durs {
+		t.durs[i].merge(&g.durs[i])
+	}
+	t.cust.merge(&g.cust)
+	t.replySum += g.replySum
+	t.replyTurns += g.replyTurns
+	t.unanswered += g.unanswered
+}
+
+// Aggregator computes the metrics for the groups of rooms that Add
+// receives, under a tenant's configuration (its time zone, thresholds and
+// hours). Groups are computed from their rooms, never from other groups.
+// Rows gives the rows; Seal gives a Partial to merge with others.
+type Aggregator struct {
+	cfg      *Config
+	loc      *time.Location
+	clock    Clock // durations: calendar or business time (cfg.Hours)
+	open     Clock // in_hours: business time, or always open
+	groupBy  []string
+	by       [numKeys]bool
+	from, to int32 // local days, inclusive; rooms outside are ignored
+	groups   map[pkey]*acc
+}
 
 // NewAggregator returns an aggregator for the local dates from..to of the
 // tenant configured by cfg, grouped by groupBy (checked by ParseGroupBy).
@@ -115,10 +146,12 @@ func NewAggregator(cfg *Config, from, to time.Time, groupBy []string) *Aggregato
 	a := &Aggregator{
 		cfg:     cfg,
 		loc:     cfg.Location(),
+		clock:   cfg.Clock(),
+		open:    cfg.OpenClock(),
 		groupBy: groupBy,
 		from:    daysSinceEpoch(from.Date()),
 		to:      daysSinceEpoch(to.Date()),
-		groups:  make(map[gkey]*acc),
+		groups:  make(map[pkey]*acc),
 	}
 	for _, k := range groupBy {
 		a.by[slices.Index(GroupKeys, k)] = true
@@ -126,10 +159,14 @@ func NewAggregator(cfg *Config, from, to time.Time, groupBy []string) *Aggregato
 	return a
 }
 
-func (a *Aggregator) group(k gkey) *acc {
+// AllDays is the widest range of local dates: an aggregator over it keeps
+// every room it gets (a partial of a block, cut into days by Combine).
+var AllDays = [2]time.Time{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}
+
+func (a *Aggregator) group(k pkey) *acc {
 	g := a.groups[k]
 	if g == nil {
-		g = &acc{key: k}
+		g = &acc{}
 		a.groups[k] = g
 	}
 	return g
@@ -142,18 +179,9 @@ func (a *Aggregator) Add(r *Room) {
 	if c.day < a.from || c.day > a.to {
 		return
 	}
-	var k gkey
+	k := pkey{day: c.day}
 	if a.by[byHour] {
-		k.day, k.hour = c.day, c.hour
-	}
-	if a.by[byDay] {
-		k.day = c.day
-	}
-	if a.by[byWeek] {
-		k.week = isoMonday(c.day)
-	}
-	if a.by[byMonth] {
-		k.month = monthOf(c.day)
+		k.hour = c.hour
 	}
 	if a.by[byAgent] {
 		k.agent = r.Agent
@@ -167,6 +195,12 @@ func (a *Aggregator) Add(r *Room) {
 	if a.by[byCategory] {
 		k.category = r.Category
 	}
+	if a.by[byInHours] {
+		k.inHours = 1
+		if a.open.Open(r.OpenedAt) {
+			k.inHours = 2
+		}
+	}
 	g := a.group(k)
 	g.rooms++
 	if !r.Valid() {
@@ -179,12 +213,10 @@ func (a *Aggregator) Add(r *Room) {
 	case OutcomeAnswered:
 		g.queued++
 		g.answered++
-		g.waits.add(r.Wait)
-		g.waitSum += r.Wait
-		if r.Wait > g.waitMax || g.waits.n == 1 {
-			g.waitMax = r.Wait
-		}
-		if r.AnsweredInSL(a.cfg) {
+		w, _ := r.Micros(DWait, a.clock)
+		g.waits = append(g.waits, w)
+		g.waitSum += w
+		if Secs(w) <= a.cfg.SLThresholdS {
 			g.answeredInSL++
 		}
 		if r.AnsweredClosed() {
@@ -202,10 +234,11 @@ func (a *Aggregator) Add(r *Room) {
 	case OutcomeWaiting:
 		g.queued++
 	}
-	g.firstResp.add(r.FirstResponse)
-	g.assignedResp.add(r.AssignedResponse)
-	g.handle.add(r.Handle)
-	g.wrapup.add(r.Wrapup)
+	for d := DFirstResponse; d < NumDurations; d++ {
+		if us, ok := r.Micros(d, a.clock); ok {
+			g.durs[d].add(us)
+		}
+	}
 	if r.Score > 0 {
 		g.surveys++
 		g.scoreSum += int(r.Score)
@@ -214,70 +247,161 @@ func (a *Aggregator) Add(r *Room) {
 		}
 	}
 	// Turns count for their agent; every other key is the room's.
-	for _, t := range r.Replies {
-		tg := g
-		if a.by[byAgent] && t.Agent != r.Agent {
-			tk := k
-			tk.agent = t.Agent
-			tg = a.group(tk)
+	turnGroup := func(agent string) *acc {
+		if !a.by[byAgent] || agent == r.Agent {
+			return g
 		}
+		tk := k
+		tk.agent = agent
+		return a.group(tk)
+	}
+	for _, t := range r.Replies {
+		tg := turnGroup(t.Agent)
 		tg.replyTurns++
 		if t.Answered() {
-			tg.replies.add(t.Seconds)
-			tg.replySum += t.Seconds
+			us := t.Micros(a.clock)
+			tg.replies = append(tg.replies, us)
+			tg.replySum += us
 		} else {
 			tg.unanswered++
 		}
 	}
 	for _, t := range r.CustomerReplies {
-		tg := g
-		if a.by[byAgent] && t.Agent != r.Agent {
-			tk := k
-			tk.agent = t.Agent
-			tg = a.group(tk)
+		turnGroup(t.Agent).cust.add(t.Micros(a.clock))
+	}
+}
+
+// Partial is the sealed result of an aggregator: its groups cut by local
+// day, with the durations of the percentile metrics sorted. It is never
+// modified again, so one partial (a cached block) can be combined by many
+// queries at once.
+type Partial struct {
+	groupBy []string
+	groups  map[pkey]*acc
+	bytes   int
+}
+
+// Seal sorts the percentile values and returns the aggregator's groups as
+// a Partial; the aggregator must not be used afterwards.
+func (a *Aggregator) Seal() *Partial {
+	p := &Partial{groupBy: a.groupBy, groups: a.groups}
+	for k, g := range a.groups {
+		slices.Sort(g.waits)
+		slices.Sort(g.replies)
+		p.bytes += 8*(cap(g.waits)+cap(g.replies)) + 300 + len(k.agent) + len(k.team) + len(k.channel) + len(k.category)
+	}
+	a.groups = nil
+	return p
+}
+
+// Bytes estimates the memory the partial holds.
+func (p *Partial) Bytes() int { return p.bytes }
+
+// Days returns the local days the partial holds rooms of, as dates at
+// midnight UTC, in order.
+func (p *Partial) Days() []time.Time {
+	seen := map[int32]bool{}
+	for k := range p.groups {
+		seen[k.day] = true
+	}
+	days := make([]int32, 0, len(seen))
+	for d := range seen {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	out := make([]time.Time, len(days))
+	for i, d := range days {
+		out[i] = dateOf(d)
+	}
+	return out
+}
+
+// ErrTooManyGroups is returned by Combine when the rows would exceed the
+// limit it was given.
+var ErrTooManyGroups = errors.New("too many groups")
+
+// okey identifies a row: the keys of the grouping only.
+type okey struct {
+	day, week, month int32
+	hour             int8
+	inHours          int8
+	agent, team      string
+	channel, cat     string
+}
+
+// out is a row being combined: its sums, and the sorted runs of its
+// percentile values, one per partial group that fed it.
+type out struct {
+	acc
+	waitRuns, replyRuns [][]int64
+	waitMax             int64
+}
+
+// Combine computes the rows of the local dates from..to from partials made
+// with the grouping groupBy, which it only reads. With no groupBy there is
+// exactly one row, even when there are no rooms. maxRows > 0 bounds the
+// number of rows: beyond it Combine stops with ErrTooManyGroups.
+func Combine(cfg *Config, from, to time.Time, groupBy []string, parts []*Partial, maxRows int) ([]Row, error) {
+	var by [numKeys]bool
+	for _, k := range groupBy {
+		by[slices.Index(GroupKeys, k)] = true
+	}
+	lo, hi := daysSinceEpoch(from.Date()), daysSinceEpoch(to.Date())
+	rows := make(map[okey]*out)
+	for _, p := range parts {
+		if !slices.Equal(p.groupBy, groupBy) {
+			return nil, fmt.Errorf("combine: a partial grouped by %v in rows grouped by %v", p.groupBy, groupBy)
 		}
-		tg.custResp.add(t.Seconds)
+		for k, g := range p.groups {
+			if k.day < lo || k.day > hi {
+				continue
+			}
+			ok := okey{hour: k.hour, inHours: k.inHours, agent: k.agent, team: k.team, channel: k.channel, cat: k.category}
+			if by[byDay] || by[byHour] {
+				ok.day = k.day
+			}
+			if by[byWeek] {
+				ok.week = isoMonday(k.day)
+			}
+			if by[byMonth] {
+				ok.month = monthOf(k.day)
+			}
+			o := rows[ok]
+			if o == nil {
+				if maxRows > 0 && len(rows) >= maxRows {
+					return nil, ErrTooManyGroups
+				}
+				o = &out{}
+				rows[ok] = o
+			}
+			o.merge(g)
+			if len(g.waits) > 0 {
+				o.waitRuns = append(o.waitRuns, g.waits)
+				o.waitMax = max(o.waitMax, g.waits[len(g.waits)-1])
+			}
+			if len(g.replies) > 0 {
+				o.replyRuns = append(o.replyRuns, g.replies)
+			}
+		}
 	}
+	if len(groupBy) == 0 && len(rows) == 0 {
+		rows[okey{}] = &out{}
+	}
+	result := make([]Row, 0, len(rows))
+	for k, o := range rows {
+		result = append(result, row(cfg, groupBy, k, o))
+	}
+	slices.SortFunc(result, compareRows)
+	return result, nil
 }
 
-// Merge adds every group of b into a, which must have been made with the
-// same arguments; b must not be used afterwards. Rooms can so be added by
-// several goroutines, each to its own aggregator; merging them in a fixed
-// order keeps every sum, and so every number, the same from run to run.
-func (a *Aggregator) Merge(b *Aggregator) {
-	for k, g := range b.groups {
-		a.group(k).merge(g)
-	}
-}
-
-func (t *acc) merge(g *acc) {
-	t.rooms += g.rooms
-	t.botOnly += g.botOnly
-	t.queued += g.queued
-	t.answered += g.answered
-	t.abandoned += g.abandoned
-	t.shortAbandoned += g.shortAbandoned
-	t.answeredInSL += g.answeredInSL
-	t.dropped += g.dropped
-	t.answeredClosed += g.answeredClosed
-	t.transfers += g.transfers
-	t.surveys += g.surveys
-	t.satisfied += g.satisfied
-	t.scoreSum += g.scoreSum
-	if g.waits.n > 0 && (t.waits.n == 0 || g.waitMax > t.waitMax) {
-		t.waitMax = g.waitMax
-	}
-	t.waits.merge(&g.waits)
-	t.waitSum += g.waitSum
-	for _, p := range [][2]*sum{{&t.firstResp, &g.firstResp}, {&t.assignedResp, &g.assignedResp},
-		{&t.handle, &g.handle}, {&t.wrapup, &g.wrapup}, {&t.custResp, &g.custResp}} {
-		p[0].total += p[1].total
-		p[0].n += p[1].n
-	}
-	t.replies.merge(&g.replies)
-	t.replySum += g.replySum
-	t.replyTurns += g.replyTurns
-	t.unanswered += g.unanswered
+// Rows returns one row per group, sorted by the group keys in group_by
+// order (null keys last). With no group_by there is exactly one row, even
+// when there are no rooms. The aggregator must not be used afterwards.
+func (a *Aggregator) Rows() []Row {
+	first, last := dateOf(a.from), dateOf(a.to)
+	rows, _ := Combine(a.cfg, first, last, a.groupBy, []*Partial{a.Seal()}, 0)
+	return rows
 }
 
 // Value is a metric value; Null when its denominator is empty.
@@ -300,17 +424,18 @@ func ratio(num, den int) Value {
 	return Value{V: 100 * float64(num) / float64(den)}
 }
 
-// GroupKey is one group key of a row, typed: the text of docs/api.md
+// GroupKey is one group key of a row, typed: the text of the API
 // (2026-11-01T01:00, 2026-11...) is made at the edge, by String, and
 // nothing parses it back.
 type GroupKey struct {
-	Key  string // the group_by key: hour, day, week, month, agent, team, channel, category
+	Key  string // the group_by key: hour, day, week, month, agent, team, channel, category, in_hours
 	Null bool   // the group of rooms without that key (no agent, no category...)
 	// Date is the local date of a time key, at midnight UTC: the day, the
 	// hour's day, the week's Monday, the month's first day.
 	Date time.Time
 	Hour int    // the local hour of an hour key, 0..23
 	Text string // agent, team, channel or category
+	Bool bool   // in_hours
 }
 
 // Column is the key's column in a row ("agent" → "agent_id").
@@ -325,8 +450,9 @@ func (k GroupKey) IsTime() bool {
 	return false
 }
 
-// String is the key as docs/api.md writes it: hour 2026-11-01T01:00, day and
-// week 2026-11-01, month 2026-11, the others their text; "" when null.
+// String is the key as the API writes it: hour 2026-11-01T01:00, day and
+// week 2026-11-01, month 2026-11, in_hours true or false, the others their
+// text; "" when null.
 func (k GroupKey) String() string {
 	if k.Null {
 		return ""
@@ -338,6 +464,11 @@ func (k GroupKey) String() string {
 		return k.Date.Format(DateLayout)
 	case "month":
 		return k.Date.Format("2006-01")
+	case "in_hours":
+		if k.Bool {
+			return "true"
+		}
+		return "false"
 	}
 	return k.Text
 }
@@ -357,6 +488,12 @@ func compareKeys(a, b GroupKey) int {
 	if c := cmp.Compare(a.Hour, b.Hour); c != 0 {
 		return c
 	}
+	if a.Bool != b.Bool {
+		if a.Bool {
+			return 1
+		}
+		return -1
+	}
 	return cmp.Compare(a.Text, b.Text)
 }
 
@@ -366,8 +503,8 @@ type ComponentPoints struct {
 	Points Value
 }
 
-// Row is one group's metrics (docs/metrics.md). Values are unrounded: Rounded
-// gives what a user sees.
+// Row is one group's metrics. Values are unrounded: Rounded gives what a
+// user sees.
 type Row struct {
 	Keys       []GroupKey
 	Values     [NumMetrics]Value
@@ -376,32 +513,14 @@ type Row struct {
 	Components []ComponentPoints
 }
 
-// Rounded returns metric i as docs/metrics.md rounds it.
+// Rounded returns metric i as users see it: durations, percentages,
+// averages and points to 2 decimals.
 func (r *Row) Rounded(i int) Value {
 	v := r.Values[i]
 	if v.Null {
 		return v
 	}
 	return Value{V: RoundKind(Catalog[i].Kind, v.V)}
-}
-
-// Rows returns one row per group, sorted by the group keys in group_by
-// order (null keys last). With no group_by there is exactly one row, even
-// when there are no rooms.
-func (a *Aggregator) Rows() []Row {
-	if len(a.groupBy) == 0 && len(a.groups) == 0 {
-		a.group(gkey{})
-	}
-	accs := make([]*acc, 0, len(a.groups))
-	for _, g := range a.groups {
-		accs = append(accs, g)
-	}
-	rows := make([]Row, len(accs))
-	for i, g := range accs {
-		rows[i] = a.row(g)
-	}
-	slices.SortFunc(rows, compareRows)
-	return rows
 }
 
 func compareRows(x, y Row) int { return CompareKeys(x.Keys, y.Keys) }
@@ -418,29 +537,30 @@ func CompareKeys(a, b []GroupKey) int {
 	return 0
 }
 
-func (a *Aggregator) row(g *acc) Row {
+func row(cfg *Config, groupBy []string, k okey, g *out) Row {
 	var r Row
-	for _, k := range a.groupBy {
-		kv := GroupKey{Key: k}
-		switch k {
+	for _, key := range groupBy {
+		kv := GroupKey{Key: key}
+		switch key {
 		case "hour":
-			kv.Date, kv.Hour = dateOf(g.key.day), int(g.key.hour)
+			kv.Date, kv.Hour = dateOf(k.day), int(k.hour)
 		case "day":
-			kv.Date = dateOf(g.key.day)
+			kv.Date = dateOf(k.day)
 		case "week":
-			kv.Date = dateOf(g.key.week)
+			kv.Date = dateOf(k.week)
 		case "month":
-			kv.Date = time.Date(int(g.key.month/12), time.Month(g.key.month%12+1), 1, 0, 0, 0, 0, time.UTC)
+			kv.Date = time.Date(int(k.month/12), time.Month(k.month%12+1), 1, 0, 0, 0, 0, time.UTC)
 		case "agent":
-			kv.Text = g.key.agent
+			kv.Text, kv.Null = k.agent, k.agent == ""
 		case "team":
-			kv.Text = g.key.team
+			kv.Text, kv.Null = k.team, k.team == ""
 		case "channel":
-			kv.Text = g.key.channel
+			kv.Text, kv.Null = k.channel, k.channel == ""
 		case "category":
-			kv.Text = g.key.category
+			kv.Text, kv.Null = k.cat, k.cat == ""
+		case "in_hours":
+			kv.Bool = k.inHours == 2
 		}
-		kv.Null = kv.Date.IsZero() && kv.Text == ""
 		r.Keys = append(r.Keys, kv)
 	}
 	v := &r.Values
@@ -456,38 +576,38 @@ func (a *Aggregator) row(g *acc) Row {
 	count(MAnsweredInSL, g.answeredInSL)
 	v[MServiceLevelPct] = ratio(g.answeredInSL, offered)
 	v[MAbandonRatePct] = ratio(g.abandoned, offered)
-	if n := g.waits.n; n > 0 {
-		v[MWaitAvg] = val(g.waitSum / float64(n))
-		v[MWaitP50] = val(g.waits.percentile(0.5))
-		v[MWaitP90] = val(g.waits.percentile(0.9))
-		v[MWaitMax] = val(g.waitMax)
+	if n := g.answered; n > 0 {
+		v[MWaitAvg] = val(Secs(g.waitSum) / float64(n))
+		v[MWaitP50] = val(percentileRuns(g.waitRuns, n, 0.5))
+		v[MWaitP90] = val(percentileRuns(g.waitRuns, n, 0.9))
+		v[MWaitMax] = val(Secs(g.waitMax))
 	} else {
-		v[MWaitAvg], v[MWaitP50], v[MWaitP90], v[MWaitMax] = val(null), val(null), val(null), val(null)
+		v[MWaitAvg], v[MWaitP50], v[MWaitP90], v[MWaitMax] = Value{Null: true}, Value{Null: true}, Value{Null: true}, Value{Null: true}
 	}
-	v[MFirstResponseAvg] = val(g.firstResp.mean())
-	v[MAssignedResponseAvg] = val(g.assignedResp.mean())
+	v[MFirstResponseAvg] = g.durs[DFirstResponse].mean()
+	v[MAssignedResponseAvg] = g.durs[DAssignedResponse].mean()
 	count(MDropped, g.dropped)
 	v[MDropRatePct] = ratio(g.dropped, g.answeredClosed)
-	if n := g.replies.n; n > 0 {
-		v[MReplyAvg] = val(g.replySum / float64(n))
-		v[MReplyP90] = val(g.replies.percentile(0.9))
+	if n := g.replyTurns - g.unanswered; n > 0 {
+		v[MReplyAvg] = val(Secs(g.replySum) / float64(n))
+		v[MReplyP90] = val(percentileRuns(g.replyRuns, n, 0.9))
 	} else {
-		v[MReplyAvg], v[MReplyP90] = val(null), val(null)
+		v[MReplyAvg], v[MReplyP90] = Value{Null: true}, Value{Null: true}
 	}
 	count(MReplyTurns, g.replyTurns)
 	count(MUnansweredTurns, g.unanswered)
-	v[MCustomerReplyAvg] = val(g.custResp.mean())
-	v[MHandleAvg] = val(g.handle.mean())
-	v[MWrapupAvg] = val(g.wrapup.mean())
+	v[MCustomerReplyAvg] = g.cust.mean()
+	v[MHandleAvg] = g.durs[DHandle].mean()
+	v[MWrapupAvg] = g.durs[DWrapup].mean()
 	count(MTransfers, g.transfers)
 	count(MSurveys, g.surveys)
 	if g.surveys > 0 {
 		v[MScoreAvg] = val(float64(g.scoreSum) / float64(g.surveys))
 	} else {
-		v[MScoreAvg] = val(null)
+		v[MScoreAvg] = Value{Null: true}
 	}
 	v[MCsatPct] = ratio(g.satisfied, g.surveys)
 	v[MSurveyRatePct] = ratio(g.surveys, g.answeredClosed)
-	r.SQI, r.Grade, r.Components = a.cfg.Score(&r.Values)
+	r.SQI, r.Grade, r.Components = cfg.Score(&r.Values)
 	return r
 }

@@ -487,7 +487,7 @@ func TestParseGroupBy(t *testing.T) {
 		{"agent,day", []string{"agent", "day"}, ""},
 		{" day , agent ", []string{"day", "agent"}, ""},
 		{"day,,agent", []string{"day", "agent"}, ""},
-		{"hour,day,week,month,agent,team,channel,category", GroupKeys, ""},
+		{"hour,day,week,month,agent,team,channel,category,in_hours", GroupKeys, ""},
 		{"daily", nil, `unknown group_by key "daily"`},
 		{"agent_id", nil, `unknown group_by key "agent_id"`},
 		{"Day", nil, `unknown group_by key "Day"`},

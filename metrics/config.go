@@ -44,8 +44,14 @@ type Config struct {
 	Components    map[string]Component `json:"components"`
 	Grades        []Grade              `json:"grades"`
 	Report        ReportConfig         `json:"report"`
+	// BusinessHours are the hours agents work (nil: every second is
+	// business time); Hours says whether durations count every second
+	// (all) or business seconds only (business), by default.
+	BusinessHours *BusinessHours `json:"business_hours,omitempty"`
+	Hours         string         `json:"hours"`
 
-	loc *time.Location
+	loc   *time.Location
+	sched *schedule // BusinessHours, checked
 }
 
 // DefaultConfig is the configuration of docs/metrics.md for a tenant that has none.
@@ -66,6 +72,7 @@ func DefaultConfig(tenantID string) Config {
 		},
 		Grades: []Grade{{"S", 95}, {"A", 85}, {"B", 70}, {"C", 50}, {"D", 0}},
 		Report: ReportConfig{SendAt: "07:00", Recipients: []string{}},
+		Hours:  HoursAll,
 	}
 	c.loc, _ = time.LoadLocation(c.TimeZone)
 	return c
@@ -156,6 +163,16 @@ func (c *Config) Validate() error {
 			bad("grades[%d].min %v: grades must be in descending order of min (the one before has %v)", i, g.Min, c.Grades[i-1].Min)
 		}
 	}
+	if c.Hours != HoursAll && c.Hours != HoursBusiness {
+		bad("hours %q: use all (every second counts) or business (only business_hours count)", c.Hours)
+	}
+	if c.BusinessHours != nil {
+		sched, herrs := c.BusinessHours.check()
+		errs = append(errs, herrs...)
+		if len(herrs) == 0 {
+			c.sched = &sched
+		}
+	}
 	if c.Report.SendAt != "" && !sendAtRe.MatchString(c.Report.SendAt) {
 		bad("report.send_at %q: use HH:MM, 24-hour local time", c.Report.SendAt)
 	}
@@ -198,4 +215,62 @@ func ParseConfig(data []byte) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// schedule returns the checked business hours, nil when every second is
+// business time (none set, or set but invalid: Validate reports those).
+func (c *Config) schedule() *schedule {
+	if c.BusinessHours == nil {
+		return nil
+	}
+	if c.sched == nil {
+		s, errs := c.BusinessHours.check()
+		if len(errs) > 0 {
+			return nil
+		}
+		c.sched = &s
+	}
+	return c.sched
+}
+
+// Clock returns a new clock for the durations of c's hours setting:
+// calendar time, or business time with hours=business and business hours
+// set. A clock caches; use one per goroutine.
+func (c *Config) Clock() Clock {
+	if c.Hours == HoursBusiness {
+		return c.OpenClock()
+	}
+	return Calendar
+}
+
+// OpenClock returns a new clock of business time whatever c.Hours says:
+// the one that tells whether an instant is business time (in_hours).
+// Without business hours every instant is.
+func (c *Config) OpenClock() Clock {
+	if s := c.schedule(); s != nil {
+		return newBusinessClock(s, c.Location())
+	}
+	return Calendar
+}
+
+// WithHours returns a copy of c whose durations count hours (all or
+// business): a request's hours= in place of the tenant's default.
+func (c *Config) WithHours(hours string) Config {
+	out := *c
+	out.Hours = hours
+	return out
+}
+
+// Fingerprint identifies everything in c that changes which group a room
+// falls in and what it adds there: the time zone, the thresholds, the
+// hours mode and the business hours. Components, weights and grades are
+// applied to finished rows and are not part of it. Two configurations with
+// the same fingerprint aggregate rooms identically.
+func (c *Config) Fingerprint() string {
+	bh := ""
+	if s := c.schedule(); s != nil {
+		b, _ := json.Marshal(c.BusinessHours)
+		bh = string(b)
+	}
+	return fmt.Sprintf("%s|%v|%v|%s|%s", c.TimeZone, c.SLThresholdS, c.ShortAbandonS, c.Hours, bh)
 }

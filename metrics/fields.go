@@ -89,8 +89,23 @@ type RoomField struct {
 
 	// derived computes an exported field that is not a stored fact, or
 	// one whose export differs from the stored value.
-	derived func(*Room, *Config) Cell
+	derived func(*Room, *View) Cell
 }
+
+// A View is how rooms are shown under a tenant's configuration: its time
+// zone and thresholds, and the clocks that measure durations (calendar or
+// business time, as the configuration's Hours says) and tell business
+// hours. A view caches; use one per goroutine.
+type View struct {
+	Config      *Config
+	clock, open Clock
+}
+
+// NewView returns a view of rooms under c.
+func NewView(c *Config) *View { return &View{Config: c, clock: c.Clock(), open: c.OpenClock()} }
+
+// Seconds is duration d of r on the view's clock, NaN when r has none.
+func (v *View) Seconds(r *Room, d int) float64 { return r.Seconds(d, v.clock) }
 
 // RoomFields is the room, in the order of the export's columns.
 var RoomFields = []RoomField{
@@ -103,7 +118,7 @@ var RoomFields = []RoomField{
 	{Name: "day", Kind: FieldDate, LabelEN: "Day", LabelKO: "날짜",
 		DefEN:  "The local date of opened_at in the tenant's time zone: the day the room counts in.",
 		DefKO:  "고객사 시간대 기준 opened_at의 날짜: 상담방이 집계되는 날.",
-		Export: true, derived: func(r *Room, c *Config) Cell { return Cell{T: LocalDate(r.OpenedAt, c.Location())} }},
+		Export: true, derived: func(r *Room, v *View) Cell { return Cell{T: LocalDate(r.OpenedAt, v.Config.Location())} }},
 	{Name: "opened_at", Required: true, Kind: FieldTime, LabelEN: "Opened", LabelKO: "생성",
 		DefEN:  "room_opened (the room's earliest event if that is missing).",
 		DefKO:  "room_opened 시각 (없으면 상담방의 가장 이른 이벤트).",
@@ -117,6 +132,22 @@ var RoomFields = []RoomField{
 	{Name: "closed_at", Kind: FieldTime, LabelEN: "Closed", LabelKO: "종료",
 		DefEN: "The last room_closed; empty while the room is open.", DefKO: "마지막 room_closed; 진행 중이면 비어 있음.",
 		Stored: true, Block: true, Export: true, instant: func(r *Room) *time.Time { return &r.ClosedAt }},
+	{Name: "first_response_at", Kind: FieldTime, LabelEN: "First agent message", LabelKO: "첫 상담원 메시지",
+		DefEN: "The first agent message: first_response_s ends here.", DefKO: "첫 상담원 메시지: first_response_s가 끝나는 시각.",
+		Stored: true, Block: true, instant: func(r *Room) *time.Time { return &r.FirstAgentAt }},
+	{Name: "assigned_response_at", Kind: FieldTime, LabelEN: "First reply after assignment", LabelKO: "배정 후 첫 메시지",
+		DefEN: "The first agent message at or after assigned_at: assigned_response_s ends here.", DefKO: "assigned_at 이후 첫 상담원 메시지: assigned_response_s가 끝나는 시각.",
+		Stored: true, Block: true, instant: func(r *Room) *time.Time { return &r.AssignedReplyAt }},
+	{Name: "wrapup_at", Kind: FieldTime, LabelEN: "Wrap-up done", LabelKO: "후처리 완료",
+		DefEN: "The first wrapup_done at or after closed_at: wrapup_s ends here.", DefKO: "closed_at 이후 첫 wrapup_done: wrapup_s가 끝나는 시각.",
+		Stored: true, Block: true, instant: func(r *Room) *time.Time { return &r.WrapupAt }},
+	{Name: "state", Kind: FieldText, LabelEN: "State", LabelKO: "상태",
+		DefEN:  "Where the last queued, transferred or agent_assigned event put the room: waiting (in a queue) or in_progress (with an agent).",
+		DefKO:  "마지막 queued, transferred, agent_assigned 이벤트 기준 상태: waiting (대기열) 또는 in_progress (상담 중).",
+		Stored: true, Block: true, text: func(r *Room) *string { return &r.State }},
+	{Name: "state_at", Kind: FieldTime, LabelEN: "State since", LabelKO: "상태 시작",
+		DefEN: "The event that set state: a waiting room has waited since then.", DefKO: "상태를 정한 이벤트의 시각: 대기 중인 상담방은 이때부터 대기.",
+		Stored: true, Block: true, instant: func(r *Room) *time.Time { return &r.StateAt }},
 	{Name: "agent_id", Kind: FieldText, LabelEN: "Agent", LabelKO: "상담원",
 		DefEN:  "The room's agent: of the last agent_assigned or agent-bearing transferred.",
 		DefKO:  "상담방의 담당 상담원: 마지막 agent_assigned 또는 상담원이 지정된 transferred.",
@@ -133,32 +164,36 @@ var RoomFields = []RoomField{
 	{Name: "outcome", Kind: FieldText, LabelEN: "Outcome", LabelKO: "결과",
 		DefEN:  "bot_only (never queued), answered (queued and assigned), abandoned or short_abandoned (queued, closed before any assignment), waiting (queued, neither assigned nor closed yet) or invalid (contradictory times: counts in rooms only).",
 		DefKO:  "bot_only (대기열 미진입), answered (대기열 진입 후 배정), abandoned 또는 short_abandoned (배정 전 종료), waiting (아직 배정도 종료도 되지 않음), invalid (시각이 모순: 전체 상담방에만 집계).",
-		Export: true, derived: func(r *Room, c *Config) Cell { return Cell{S: r.Outcome(c)} }},
+		Export: true, derived: func(r *Room, v *View) Cell { return Cell{S: r.Outcome(v.Config)} }},
+	{Name: "in_hours", Kind: FieldBool, LabelEN: "In business hours", LabelKO: "운영 시간 내",
+		DefEN:  "Whether opened_at fell in the tenant's business hours (always true without business hours).",
+		DefKO:  "opened_at이 고객사 운영 시간 안이었는지 (운영 시간 설정이 없으면 항상 true).",
+		Export: true, derived: func(r *Room, v *View) Cell { return BoolCell(v.open.Open(r.OpenedAt)) }},
 	{Name: "bot_only", Kind: FieldBool, LabelEN: "Bot only", LabelKO: "봇 전용",
 		DefEN: "The room never entered a queue for a human agent.", DefKO: "상담원 대기열에 들어가지 않은 상담방.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { return BoolCell(!r.Queued()) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return BoolCell(!r.Queued()) }},
 	{Name: "queued", Kind: FieldBool, LabelEN: "Queued", LabelKO: "대기열 진입",
 		DefEN: "The room entered a team's queue.", DefKO: "팀 대기열에 들어간 상담방.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { return BoolCell(r.Queued()) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return BoolCell(r.Queued()) }},
 	{Name: "answered", Kind: FieldBool, LabelEN: "Answered", LabelKO: "응대",
 		DefEN: "Queued and assigned to an agent.", DefKO: "대기열 진입 후 상담원에게 배정됨.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { return BoolCell(r.Answered()) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return BoolCell(r.Answered()) }},
 	{Name: "abandoned", Kind: FieldBool, LabelEN: "Abandoned", LabelKO: "배정 전 포기",
 		DefEN:  "Queued, closed before any assignment, at least short_abandon_s after queueing.",
 		DefKO:  "대기열 진입 후 배정 전에 종료되었고, 대기 시간이 단기 포기 기준 이상.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { return BoolCell(r.Outcome(c) == OutcomeAbandoned) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return BoolCell(r.Outcome(v.Config) == OutcomeAbandoned) }},
 	{Name: "short_abandoned", Kind: FieldBool, LabelEN: "Short abandon", LabelKO: "단기 포기",
 		DefEN:  "Queued and closed before any assignment within short_abandon_s of queueing.",
 		DefKO:  "대기열 진입 후 단기 포기 기준 시간 안에 배정 없이 종료.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { return BoolCell(r.Outcome(c) == OutcomeShortAbandoned) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return BoolCell(r.Outcome(v.Config) == OutcomeShortAbandoned) }},
 	{Name: "answered_in_sl", Kind: FieldBool, LabelEN: "Answered in SL", LabelKO: "목표시간 내 응대",
 		DefEN: "Answered with a wait of at most sl_threshold_s.", DefKO: "대기 시간이 서비스 레벨 기준 이하로 응대됨.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { return BoolCell(r.AnsweredInSL(c)) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return BoolCell(r.AnsweredInSL(v.Config, v.clock)) }},
 	{Name: "dropped", Kind: FieldBool, LabelEN: "Dropped", LabelKO: "배정 후 포기",
 		DefEN:  "Answered and closed with no agent message at or after assigned_at; empty unless the room was answered and closed.",
 		DefKO:  "배정 후 상담원 메시지 없이 종료됨; 응대 후 종료된 상담방만 값이 있음.",
 		Stored: true, Block: true, Export: true, Measure: true, flag: func(r *Room) *bool { return &r.Dropped },
-		derived: func(r *Room, c *Config) Cell {
+		derived: func(r *Room, v *View) Cell {
 			if !r.Answered() || !r.Closed() {
 				return Cell{Null: true}
 			}
@@ -166,19 +201,19 @@ var RoomFields = []RoomField{
 		}},
 	{Name: "wait_s", Kind: FieldSeconds, LabelEN: "Wait", LabelKO: "대기 시간",
 		DefEN: "assigned_at − queued_at of an answered room.", DefKO: "응대된 상담방의 assigned_at − queued_at.",
-		Stored: true, Block: true, Export: true, Measure: true, seconds: func(r *Room) *float64 { return &r.Wait }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return SecondsCell(v.Seconds(r, DWait)) }},
 	{Name: "first_response_s", Kind: FieldSeconds, LabelEN: "First response", LabelKO: "최초 응대 시간",
 		DefEN: "The first agent message − opened_at.", DefKO: "첫 상담원 메시지 − opened_at.",
-		Stored: true, Block: true, Export: true, Measure: true, seconds: func(r *Room) *float64 { return &r.FirstResponse }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return SecondsCell(v.Seconds(r, DFirstResponse)) }},
 	{Name: "assigned_response_s", Kind: FieldSeconds, LabelEN: "Response after assignment", LabelKO: "배정 후 최초 응대 시간",
 		DefEN: "The first agent message at or after assigned_at − assigned_at.", DefKO: "assigned_at 이후 첫 상담원 메시지 − assigned_at.",
-		Stored: true, Block: true, Export: true, Measure: true, seconds: func(r *Room) *float64 { return &r.AssignedResponse }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return SecondsCell(v.Seconds(r, DAssignedResponse)) }},
 	{Name: "handle_s", Kind: FieldSeconds, LabelEN: "Handle", LabelKO: "대화 시간",
 		DefEN: "closed_at − assigned_at of an answered, closed room.", DefKO: "응대 후 종료된 상담방의 closed_at − assigned_at.",
-		Stored: true, Block: true, Export: true, Measure: true, seconds: func(r *Room) *float64 { return &r.Handle }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return SecondsCell(v.Seconds(r, DHandle)) }},
 	{Name: "wrapup_s", Kind: FieldSeconds, LabelEN: "Wrap-up", LabelKO: "후처리 시간",
 		DefEN: "The first wrapup_done at or after closed_at − closed_at.", DefKO: "closed_at 이후 첫 wrapup_done − closed_at.",
-		Stored: true, Block: true, Export: true, Measure: true, seconds: func(r *Room) *float64 { return &r.Wrapup }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return SecondsCell(v.Seconds(r, DWrapup)) }},
 	{Name: "transfers", Kind: FieldCount, LabelEN: "Transfers", LabelKO: "이관",
 		DefEN: "The number of transferred events.", DefKO: "transferred 이벤트 수.",
 		Stored: true, Block: true, Export: true, Measure: true, count: func(r *Room) *int { return &r.Transfers }},
@@ -187,19 +222,22 @@ var RoomFields = []RoomField{
 		Stored: true, Block: true, Export: true, Measure: true, score: func(r *Room) *int16 { return &r.Score }},
 	{Name: "reply_turns", Kind: FieldCount, LabelEN: "Reply turns", LabelKO: "응답 턴",
 		DefEN: "The room's reply turns, answered or not.", DefKO: "상담방의 응답 턴 수 (미응답 포함).",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { n, _, _ := r.ReplyTurns(); return CountCell(n) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { n, _, _ := r.ReplyTurns(v.clock); return CountCell(n) }},
 	{Name: "unanswered_turns", Kind: FieldCount, LabelEN: "Unanswered turns", LabelKO: "미응답 턴",
 		DefEN: "Reply turns still open when the room closed.", DefKO: "상담방 종료 시 답이 없던 응답 턴 수.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { _, u, _ := r.ReplyTurns(); return CountCell(u) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { _, u, _ := r.ReplyTurns(v.clock); return CountCell(u) }},
 	{Name: "reply_avg_s", Kind: FieldSeconds, LabelEN: "Avg reply", LabelKO: "평균 고객 대기 시간",
 		DefEN: "The mean of the room's answered reply turns, rounded to 2 decimals.", DefKO: "상담방의 응답된 턴 평균 (소수 둘째 자리 반올림).",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { _, _, avg := r.ReplyTurns(); return SecondsCell(roundMean(avg)) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { _, _, avg := r.ReplyTurns(v.clock); return SecondsCell(roundMean(avg)) }},
 	{Name: "customer_reply_turns", Kind: FieldCount, LabelEN: "Customer reply turns", LabelKO: "고객 응답 턴",
 		DefEN: "The room's answered customer reply turns.", DefKO: "상담방의 고객 응답 턴 수.",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { n, _ := r.CustomerReplyTurns(); return CountCell(n) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { n, _ := r.CustomerReplyTurns(v.clock); return CountCell(n) }},
 	{Name: "customer_reply_avg_s", Kind: FieldSeconds, LabelEN: "Avg customer reply", LabelKO: "평균 상담원 대기 시간",
 		DefEN: "The mean of the room's customer reply turns, rounded to 2 decimals.", DefKO: "상담방의 고객 응답 턴 평균 (소수 둘째 자리 반올림).",
-		Export: true, Measure: true, derived: func(r *Room, c *Config) Cell { _, avg := r.CustomerReplyTurns(); return SecondsCell(roundMean(avg)) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell {
+			_, avg := r.CustomerReplyTurns(v.clock)
+			return SecondsCell(roundMean(avg))
+		}},
 	{Name: "invalid_reason", Kind: FieldText, LabelEN: "Invalid (reason)", LabelKO: "오류 (사유)",
 		DefEN:  "Set when the room's times contradict each other: it then counts in rooms only.",
 		DefKO:  "상담방의 시각이 서로 모순될 때의 사유: 이 상담방은 전체 상담방에만 집계됨.",
@@ -214,9 +252,10 @@ var RoomFields = []RoomField{
 		Stored: true, count: func(r *Room) *int { return &r.RejectedEvents }},
 }
 
-// TurnSet is one of a room's lists of turns. It is stored as two parallel
-// arrays, <Name>_s (seconds, null when unanswered) and <Name>_agent (the
-// agent the turn counts for), and as the rows of a block's turn table.
+// TurnSet is one of a room's lists of turns. It is stored as three
+// parallel arrays, <Name>_opened_at, <Name>_answered_at (null when
+// unanswered) and <Name>_agent (the agent the turn counts for), and as the
+// rows of a block's turn table.
 type TurnSet struct {
 	Name     string
 	Customer bool // the customer reply turns
@@ -232,14 +271,14 @@ var TurnSets = []TurnSet{
 // Turns returns the room's turns of the set, to read or to fill.
 func (s *TurnSet) Turns(r *Room) *[]Turn { return s.turns(r) }
 
-// Value is the field's cell for room r under the tenant configuration c,
-// as every export shows it.
-func (f *RoomField) Value(r *Room, c *Config) Cell {
+// Value is the field's cell for room r in view v, as every export shows
+// it.
+func (f *RoomField) Value(r *Room, v *View) Cell {
 	if f.Measure && !r.Valid() {
 		return Cell{Null: true}
 	}
 	if f.derived != nil {
-		return f.derived(r, c)
+		return f.derived(r, v)
 	}
 	return f.Fact(r)
 }

@@ -92,7 +92,7 @@ func fmtTurns(ts []Turn) string {
 	parts := make([]string, len(ts))
 	for i, t := range ts {
 		if t.Answered() {
-			parts[i] = fmt.Sprintf("%s=%s", t.Agent, strconv.FormatFloat(t.Seconds, 'f', -1, 64))
+			parts[i] = fmt.Sprintf("%s=%s", t.Agent, strconv.FormatFloat(Secs(t.Micros(Calendar)), 'f', -1, 64))
 		} else {
 			parts[i] = t.Agent + "=-"
 		}
@@ -136,12 +136,12 @@ func facts(r Room) map[string]any {
 	str("category", r.Category)
 	flag("bot_only", !r.Queued())
 	flag("answered", r.Answered())
-	dur("wait", r.Wait)
+	dur("wait", r.Seconds(DWait, Calendar))
 	dur("abandoned_after", r.AbandonedAfter())
-	dur("first_response", r.FirstResponse)
-	dur("assigned_response", r.AssignedResponse)
-	dur("handle", r.Handle)
-	dur("wrapup", r.Wrapup)
+	dur("first_response", r.Seconds(DFirstResponse, Calendar))
+	dur("assigned_response", r.Seconds(DAssignedResponse, Calendar))
+	dur("handle", r.Seconds(DHandle, Calendar))
+	dur("wrapup", r.Seconds(DWrapup, Calendar))
 	flag("dropped", r.Dropped)
 	if r.Transfers != 0 {
 		m["transfers"] = float64(r.Transfers)

@@ -154,13 +154,13 @@ var Calendar Clock = calendar{}
 // and extends the run when an instant falls outside it: a duration is two
 // binary searches.
 type businessClock struct {
-	s        *schedule
-	loc      *time.Location
-	first    int32   // the local day of spans' first day
-	last     int32   // and of the last (inclusive); first > last when empty
-	starts   []int64 // open spans [starts[i], ends[i]), sorted
-	ends     []int64
-	prefix   []int64 // business µs before span i
+	s      *schedule
+	loc    *time.Location
+	first  int32   // the local day of spans' first day
+	last   int32   // and of the last (inclusive); first > last when empty
+	starts []int64 // open spans [starts[i], ends[i]), sorted
+	ends   []int64
+	prefix []int64 // business µs before span i
 	// lo and hi bound the instants the run covers, [lo, hi) in Unix µs:
 	// inside them no local date needs computing.
 	lo, hi int64

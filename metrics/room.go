@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Reasons an event or a room is rejected (docs/metrics.md). They are the values
+// Reasons an event or a room is rejected (docs/metrics.md, §3). They are the values
 // of rejects.reason, counted per tenant by the API.
 const (
 	RejectUnknownType          = "unknown_type"
@@ -20,6 +20,7 @@ const (
 	RejectEventBeforeOpen      = "event_before_open"
 	RejectClosedBeforeQueued   = "closed_before_queued"
 	RejectClosedBeforeAssigned = "closed_before_assigned"
+	RejectAssignedBeforeQueued = "assigned_before_queued"
 )
 
 // Reject is one rejected event (EventID > 0) or contradictory room
@@ -30,33 +31,50 @@ type Reject struct {
 	Detail  string
 }
 
-// Turn is one reply turn of a room (docs/metrics.md): Seconds is the time to the
-// answer, NaN when the turn was never answered; Agent is the agent it counts
-// for.
+// Turn is one reply turn of a room (docs/metrics.md): opened by a message
+// of one side, answered by the next message of the other; AnsweredAt is
+// zero when the turn was never answered. Agent is the agent it counts for.
 type Turn struct {
-	Agent   string
-	Seconds float64
+	Agent      string
+	OpenedAt   time.Time
+	AnsweredAt time.Time
 }
 
 // Answered reports whether the turn got an answer.
-func (t Turn) Answered() bool { return !math.IsNaN(t.Seconds) }
+func (t Turn) Answered() bool { return !t.AnsweredAt.IsZero() }
 
-// Room holds the facts of one room (docs/metrics.md). Times are zero and durations
-// NaN when the fact does not exist. Facts do not depend on the tenant
-// configuration: the SL threshold, the short-abandon boundary and the time
-// zone are applied when rooms are grouped (Aggregator).
+// Micros is the turn's duration on clock c; the turn must be answered.
+func (t Turn) Micros(c Clock) int64 { return c.Micros(t.OpenedAt, t.AnsweredAt) }
+
+// Routing states of a room: where its last queued, transferred or
+// agent_assigned event put it (the live view's waiting and in progress).
+const (
+	StateWaiting    = "waiting"     // in a queue: a queued, or a transferred without an agent
+	StateInProgress = "in_progress" // with an agent: an agent_assigned, or a transferred with an agent
+)
+
+// Room holds the facts of one room (docs/metrics.md, "Room facts"). Times
+// are zero when the fact does not exist. Facts are instants, never
+// durations: a duration is measured between two of them on a Clock, in
+// calendar or in business time, so that facts do not depend on the tenant
+// configuration (time zone, SL threshold, short-abandon boundary, business
+// hours), which is applied when rooms are grouped or exported.
 type Room struct {
 	TenantID, RoomID string
 
 	OpenedAt, QueuedAt, AssignedAt, ClosedAt time.Time
+	FirstAgentAt                             time.Time // the first agent message
+	AssignedReplyAt                          time.Time // the first agent message at or after assigned_at
+	WrapupAt                                 time.Time // the first wrapup_done at or after closed_at
 
 	Agent, Team, Channel, Category string
-
-	Wait, FirstResponse, AssignedResponse, Handle, Wrapup float64
 
 	Dropped   bool
 	Transfers int
 	Score     int16 // 0: no survey
+
+	State   string    // StateWaiting, StateInProgress, or "" before any routing event
+	StateAt time.Time // the event that set State
 
 	Replies         []Turn // reply turns, unanswered ones included
 	CustomerReplies []Turn // answered customer reply turns
@@ -77,9 +95,65 @@ func (r *Room) Answered() bool { return !r.QueuedAt.IsZero() && !r.AssignedAt.Is
 // Closed reports whether the room has a room_closed event.
 func (r *Room) Closed() bool { return !r.ClosedAt.IsZero() }
 
+// Durations of a room (docs/metrics.md).
+const (
+	DWait             = iota // assigned_at − queued_at, answered rooms
+	DFirstResponse           // the first agent message − opened_at
+	DAssignedResponse        // the first agent message at or after assigned_at − assigned_at
+	DHandle                  // closed_at − assigned_at, answered closed rooms
+	DWrapup                  // the first wrapup_done at or after closed_at − closed_at
+	NumDurations
+)
+
+// Span returns the instants that bound duration d of the room, ok false
+// when the room has no such duration.
+func (r *Room) Span(d int) (from, to time.Time, ok bool) {
+	switch d {
+	case DWait:
+		from, to = r.QueuedAt, r.AssignedAt
+	case DFirstResponse:
+		from, to = r.OpenedAt, r.FirstAgentAt
+	case DAssignedResponse:
+		from, to = r.AssignedAt, r.AssignedReplyAt
+	case DHandle:
+		if !r.Closed() {
+			return
+		}
+		from, to = r.AssignedAt, r.ClosedAt
+	case DWrapup:
+		from, to = r.ClosedAt, r.WrapupAt
+	}
+	if from.IsZero() || to.IsZero() || (d != DFirstResponse && d != DWrapup && !r.Answered()) {
+		return time.Time{}, time.Time{}, false
+	}
+	return from, to, true
+}
+
+// Micros is duration d on clock c, ok false when the room has none.
+func (r *Room) Micros(d int, c Clock) (int64, bool) {
+	from, to, ok := r.Span(d)
+	if !ok {
+		return 0, false
+	}
+	return c.Micros(from, to), true
+}
+
+// Seconds is duration d on clock c in seconds, NaN when the room has none.
+func (r *Room) Seconds(d int, c Clock) float64 {
+	us, ok := r.Micros(d, c)
+	if !ok {
+		return math.NaN()
+	}
+	return Secs(us)
+}
+
+// Secs converts microseconds to seconds as time.Duration.Seconds does, so
+// that a duration reads the same whichever way it was measured.
+func Secs(us int64) float64 { return time.Duration(us * 1000).Seconds() }
+
 // AbandonedAfter is closed_at − queued_at for a queued room closed without
 // an assignment, NaN otherwise. Whether it is a short abandon depends on
-// the tenant's short_abandon_s.
+// the tenant's short_abandon_s, in calendar time: what the customer lived.
 func (r *Room) AbandonedAfter() float64 {
 	if r.Queued() && r.AssignedAt.IsZero() && r.Closed() {
 		return secs(r.ClosedAt.Sub(r.QueuedAt))
@@ -88,11 +162,12 @@ func (r *Room) AbandonedAfter() float64 {
 }
 
 // Valid reports whether the room's times are consistent; a contradictory
-// room counts in rooms only (docs/metrics.md).
+// room counts in rooms only.
 func (r *Room) Valid() bool { return r.InvalidReason == "" }
 
 // Room outcomes: what became of a room under the tenant's configuration.
-// Every export and every count of docs/metrics.md classifies rooms with Outcome.
+// Every export and every count of the metrics classifies rooms with
+// Outcome.
 const (
 	OutcomeBotOnly        = "bot_only"        // never queued
 	OutcomeAnswered       = "answered"        // queued and assigned
@@ -123,45 +198,48 @@ func (r *Room) Outcome(c *Config) string {
 }
 
 // AnsweredInSL reports whether the room was answered with a wait of at
-// most c's sl_threshold_s.
-func (r *Room) AnsweredInSL(c *Config) bool { return r.Answered() && r.Wait <= c.SLThresholdS }
+// most c's sl_threshold_s, measured on clock k (the wait in business
+// seconds with hours=business).
+func (r *Room) AnsweredInSL(c *Config, k Clock) bool {
+	us, ok := r.Micros(DWait, k)
+	return ok && Secs(us) <= c.SLThresholdS
+}
 
 // AnsweredClosed reports whether the room was answered and is closed: the
 // rooms over which dropped and surveys are rated.
 func (r *Room) AnsweredClosed() bool { return r.Answered() && r.Closed() }
 
 // ReplyTurns returns the number of reply turns, how many of them are
-// unanswered, and the mean of the answered ones (NaN when none).
-func (r *Room) ReplyTurns() (turns, unanswered int, avg float64) {
-	n, sum := 0, 0.0
+// unanswered, and the mean of the answered ones on clock c (NaN when
+// none).
+func (r *Room) ReplyTurns(c Clock) (turns, unanswered int, avg float64) {
+	n, sum := 0, int64(0)
 	for _, t := range r.Replies {
 		if t.Answered() {
 			n++
-			sum += t.Seconds
+			sum += t.Micros(c)
 		}
 	}
-	return len(r.Replies), len(r.Replies) - n, mean(sum, n)
+	return len(r.Replies), len(r.Replies) - n, meanMicros(sum, n)
 }
 
 // CustomerReplyTurns returns the number of customer reply turns and their
-// mean (NaN when none).
-func (r *Room) CustomerReplyTurns() (turns int, avg float64) {
-	sum := 0.0
+// mean on clock c (NaN when none).
+func (r *Room) CustomerReplyTurns(c Clock) (turns int, avg float64) {
+	var sum int64
 	for _, t := range r.CustomerReplies {
-		sum += t.Seconds
+		sum += t.Micros(c)
 	}
-	return len(r.CustomerReplies), mean(sum, len(r.CustomerReplies))
+	return len(r.CustomerReplies), meanMicros(sum, len(r.CustomerReplies))
 }
 
-func mean(sum float64, n int) float64 {
+// meanMicros is the mean in seconds of n durations that sum to sum µs.
+func meanMicros(sum int64, n int) float64 {
 	if n == 0 {
 		return math.NaN()
 	}
-	return sum / float64(n)
+	return Secs(sum) / float64(n)
 }
-
-// null is the value of a duration that does not exist.
-var null = math.NaN()
 
 func secs(d time.Duration) float64 { return d.Seconds() }
 
@@ -196,14 +274,14 @@ func Check(e *Event) (reason, detail string) {
 	return "", ""
 }
 
-// ComputeRoom computes the facts of one room from all of its events
-// (docs/metrics.md), in any order; evs is sorted in place and otherwise left as it is.
+// ComputeRoom computes the facts of one room from all of its events (docs/metrics.md,
+// §3), in any order; evs is sorted in place and otherwise left as it is.
 // It returns ok false when no event of the room can be used: such a room
 // has rejects but no facts.
 func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok bool) {
 	SortEvents(evs)
 	rej = rejects[:0]
-	r := Room{Wait: null, FirstResponse: null, AssignedResponse: null, Handle: null, Wrapup: null}
+	var r Room
 	if len(evs) > 0 {
 		r.TenantID, r.RoomID = evs[0].TenantID, evs[0].RoomID
 	}
@@ -240,16 +318,22 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 				r.QueuedAt = e.OccurredAt
 				r.Team = e.TeamID
 			}
+			r.State, r.StateAt = StateWaiting, e.OccurredAt
 		case AgentAssigned:
 			if firstAssigned.IsZero() {
 				firstAssigned = e.OccurredAt
 			}
 			r.Agent = e.AgentID
+			r.State, r.StateAt = StateInProgress, e.OccurredAt
 		case Transferred:
 			r.Transfers++
 			if e.AgentID != "" {
 				r.Agent = e.AgentID
+				r.State = StateInProgress
+			} else {
+				r.State = StateWaiting
 			}
+			r.StateAt = e.OccurredAt
 		case RoomClosed:
 			r.ClosedAt = e.OccurredAt
 		case SurveySubmitted:
@@ -281,6 +365,10 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 		r.InvalidReason = RejectEventBeforeOpen
 	case r.Closed() && r.Queued() && r.ClosedAt.Before(r.QueuedAt):
 		r.InvalidReason = RejectClosedBeforeQueued
+	case r.Queued() && !firstAssigned.IsZero() && r.AssignedAt.IsZero():
+		// Assigned before it was queued, and never after: the servers'
+		// clocks disagree. Counted as an abandon, it would blame the queue.
+		r.InvalidReason = RejectAssignedBeforeQueued
 	case r.Closed() && !firstAssigned.IsZero() && r.ClosedAt.Before(firstAssigned):
 		r.InvalidReason = RejectClosedBeforeAssigned
 	case r.Closed() && !r.AssignedAt.IsZero() && r.ClosedAt.Before(r.AssignedAt):
@@ -296,8 +384,7 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 
 	// Second pass: facts that need the anchors.
 	var (
-		custTurn  = -1 // index in r.Replies of the open reply turn
-		custOpen  time.Time
+		custTurn  = -1      // index in r.Replies of the open reply turn
 		agentOpen time.Time // opening of the open customer reply turn
 		opener    string    // agent who opened it
 	)
@@ -308,18 +395,18 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 		}
 		switch e.Type {
 		case WrapupDone:
-			if r.Closed() && math.IsNaN(r.Wrapup) && !e.OccurredAt.Before(r.ClosedAt) {
-				r.Wrapup = secs(e.OccurredAt.Sub(r.ClosedAt))
+			if r.Closed() && r.WrapupAt.IsZero() && !e.OccurredAt.Before(r.ClosedAt) {
+				r.WrapupAt = e.OccurredAt
 			}
 		case Message:
-			if e.Actor == ActorAgent && math.IsNaN(r.FirstResponse) {
-				r.FirstResponse = secs(e.OccurredAt.Sub(r.OpenedAt))
+			if e.Actor == ActorAgent && r.FirstAgentAt.IsZero() {
+				r.FirstAgentAt = e.OccurredAt
 			}
 			if r.AssignedAt.IsZero() || e.OccurredAt.Before(r.AssignedAt) {
 				continue
 			}
-			if e.Actor == ActorAgent && math.IsNaN(r.AssignedResponse) {
-				r.AssignedResponse = secs(e.OccurredAt.Sub(r.AssignedAt))
+			if e.Actor == ActorAgent && r.AssignedReplyAt.IsZero() {
+				r.AssignedReplyAt = e.OccurredAt
 			}
 			if r.Closed() && e.OccurredAt.After(r.ClosedAt) {
 				continue // turns end at the close
@@ -331,7 +418,8 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 					agent = r.Agent
 				}
 				if custTurn >= 0 {
-					r.Replies[custTurn] = Turn{Agent: agent, Seconds: secs(e.OccurredAt.Sub(custOpen))}
+					r.Replies[custTurn].Agent = agent
+					r.Replies[custTurn].AnsweredAt = e.OccurredAt
 					custTurn = -1
 				}
 				if agentOpen.IsZero() {
@@ -339,11 +427,11 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 				}
 			case ActorCustomer:
 				if custTurn < 0 {
-					r.Replies = append(r.Replies, Turn{Agent: r.Agent, Seconds: null})
-					custTurn, custOpen = len(r.Replies)-1, e.OccurredAt
+					r.Replies = append(r.Replies, Turn{Agent: r.Agent, OpenedAt: e.OccurredAt})
+					custTurn = len(r.Replies) - 1
 				}
 				if !agentOpen.IsZero() {
-					r.CustomerReplies = append(r.CustomerReplies, Turn{Agent: opener, Seconds: secs(e.OccurredAt.Sub(agentOpen))})
+					r.CustomerReplies = append(r.CustomerReplies, Turn{Agent: opener, OpenedAt: agentOpen, AnsweredAt: e.OccurredAt})
 					agentOpen = time.Time{}
 				}
 			}
@@ -355,14 +443,10 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 		r.Replies = r.Replies[:custTurn]
 	}
 	if r.Answered() {
-		r.Wait = secs(r.AssignedAt.Sub(r.QueuedAt))
-		if r.Closed() {
-			r.Handle = secs(r.ClosedAt.Sub(r.AssignedAt))
-			r.Dropped = math.IsNaN(r.AssignedResponse)
-		}
+		r.Dropped = r.Closed() && r.AssignedReplyAt.IsZero()
 	} else {
 		// Assignment facts exist only for answered rooms.
-		r.AssignedResponse = null
+		r.AssignedReplyAt = time.Time{}
 		r.Replies, r.CustomerReplies = nil, nil
 	}
 	return r, rej, true
@@ -375,6 +459,8 @@ func contradiction(r *Room, earliest, firstAssigned time.Time) string {
 		return fmt.Sprintf("event at %s before room_opened at %s", earliest.Format(f), r.OpenedAt.Format(f))
 	case RejectClosedBeforeQueued:
 		return fmt.Sprintf("last room_closed at %s before first queued at %s", r.ClosedAt.Format(f), r.QueuedAt.Format(f))
+	case RejectAssignedBeforeQueued:
+		return fmt.Sprintf("agent_assigned at %s before first queued at %s, and none after it", firstAssigned.Format(f), r.QueuedAt.Format(f))
 	default:
 		return fmt.Sprintf("last room_closed at %s before first agent_assigned at %s", r.ClosedAt.Format(f), firstAssigned.Format(f))
 	}

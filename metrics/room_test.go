@@ -164,15 +164,11 @@ func TestComputeRoomFacts(t *testing.T) {
 			},
 		},
 		{
-			// An ambiguity of the definition: "abandoned: queued, never assigned, closed" while
-			// "assigned_at: first agent_assigned at or after queued_at". An
-			// assignment before the queue is no assigned_at, so the room is
-			// abandoned, yet its owner is that agent.
-			name: "an assignment only before the queue: abandoned, owned by that agent",
-			evs:  events(opened(0), assigned(5, "a0"), queued(10, "T1"), closed(20)),
+			name: "an assignment before the queue and one after it: answered by the one after",
+			evs:  events(opened(0), assigned(5, "a0"), queued(10, "T1"), assigned(30, "a1"), amsg(31, "a1"), closed(60)),
 			want: F{
-				"opened_at": 0, "queued_at": 10, "closed_at": 20, "agent": "a0", "team": "T1",
-				"abandoned_after": 10,
+				"opened_at": 0, "queued_at": 10, "assigned_at": 30, "closed_at": 60, "agent": "a1", "team": "T1",
+				"answered": true, "wait": 20, "first_response": 31, "assigned_response": 1, "handle": 30,
 			},
 		},
 		{
@@ -583,6 +579,14 @@ var contradictions = []struct {
 	)},
 	{"room_closed before an assignment that precedes any queue", RejectClosedBeforeAssigned, events(
 		opened(0), closed(5), assigned(10, "a1"), survey(20, 3),
+	)},
+	// The servers' clocks disagree: counted as an abandon, the room would
+	// blame the queue, under an agent who answered it.
+	{"an assignment only before the queue", RejectAssignedBeforeQueued, events(
+		opened(0), assigned(5, "a0"), queued(10, "T1"), amsg(12, "a0"), closed(20),
+	)},
+	{"an assignment only before the queue, still open", RejectAssignedBeforeQueued, events(
+		opened(0), assigned(5, "a0"), queued(10, "T1"),
 	)},
 }
 

@@ -7,81 +7,51 @@ import (
 	"testing"
 )
 
-// percentile (selection) equals percentile_cont by sorting, on random data
-// with ties, for every p that matters and many sizes.
-func TestPercentileSelectionEqualsSort(t *testing.T) {
+// percentileRuns equals percentile_cont by sorting all the values, for
+// values cut into runs in every way that matters (one run, many, empty
+// and single-value runs, heavy ties, negative values), every p and many
+// sizes.
+func TestPercentileRunsEqualsSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 2, 3, 5, 10, 11, 100, 1001, 20000} {
-		for trial := range 5 {
-			a := make([]float64, n)
-			for i := range a {
-				a[i] = float64(rng.IntN(n/2+1)) + float64(rng.IntN(3))*0.25 // ties
+		for trial := range 6 {
+			all := make([]int64, n)
+			for i := range all {
+				switch trial % 3 {
+				case 0: // ties
+					all[i] = int64(rng.IntN(n/2+1)) * 250_000
+				case 1: // long tail, µs
+					all[i] = int64(rng.ExpFloat64() * 2e7)
+				default: // around zero
+					all[i] = int64(rng.IntN(2001)) - 1000
+				}
 			}
-			sorted := slices.Clone(a)
+			// Cut into runs of random lengths, each sorted.
+			var runs [][]int64
+			for i := 0; i < n; {
+				l := 1 + rng.IntN(max(1, n/(1+trial)))
+				if trial == 0 {
+					l = n // one run
+				}
+				r := slices.Clone(all[i:min(n, i+l)])
+				slices.Sort(r)
+				runs = append(runs, r)
+				i += l
+			}
+			sorted := slices.Clone(all)
 			slices.Sort(sorted)
 			for _, p := range []float64{0, 0.1, 0.5, 0.9, 0.99, 1} {
 				pos := p * float64(n-1)
 				lo, hi := math.Floor(pos), math.Ceil(pos)
-				want := sorted[int(lo)] + (sorted[int(hi)]-sorted[int(lo)])*(pos-lo)
-				got := percentile(slices.Clone(a), p)
-				if got != want {
-					t.Fatalf("n=%d trial=%d p=%v: got %v, want %v", n, trial, p, got, want)
+				a, b := Secs(sorted[int(lo)]), Secs(sorted[int(hi)])
+				want := a + (b-a)*(pos-lo)
+				if got := percentileRuns(runs, n, p); got != want {
+					t.Fatalf("n=%d trial=%d runs=%d p=%v: got %v, want %v", n, trial, len(runs), p, got, want)
 				}
 			}
 		}
 	}
-}
-
-func TestValuesChunksKeepEveryValue(t *testing.T) {
-	var v values
-	for i := range 200_000 {
-		v.add(float64(i))
-	}
-	f := v.flat()
-	if len(f) != 200_000 || v.n != 200_000 {
-		t.Fatalf("flat has %d values, n %d; want 200000", len(f), v.n)
-	}
-	for i, x := range f {
-		if x != float64(i) {
-			t.Fatalf("value %d is %v", i, x)
-		}
-	}
-}
-
-// The histogram path of values.percentile (large sets) equals sorting, on
-// long-tailed data with heavy ties, as waits and replies are.
-func TestValuesPercentileLargeEqualsSort(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, tc := range []struct {
-		name string
-		gen  func() float64
-	}{
-		{"long tail", func() float64 { return math.Round(rng.ExpFloat64()*20000) / 1000 }},
-		{"heavy ties", func() float64 { return float64(rng.IntN(4)) }},
-		{"one huge outlier", func() float64 {
-			if rng.IntN(100000) == 0 {
-				return 1e9
-			}
-			return rng.Float64()
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var v values
-			all := make([]float64, 0, 100_003)
-			for range 100_003 {
-				x := tc.gen()
-				v.add(x)
-				all = append(all, x)
-			}
-			slices.Sort(all)
-			for _, p := range []float64{0, 0.5, 0.9, 0.999, 1} {
-				pos := p * float64(len(all)-1)
-				lo, hi := math.Floor(pos), math.Ceil(pos)
-				want := all[int(lo)] + (all[int(hi)]-all[int(lo)])*(pos-lo)
-				if got := v.percentile(p); got != want {
-					t.Fatalf("p=%v: got %v, want %v", p, got, want)
-				}
-			}
-		})
+	if got := percentileRuns(nil, 0, 0.5); !math.IsNaN(got) {
+		t.Errorf("no values: %v, want NaN", got)
 	}
 }

@@ -161,7 +161,10 @@ WITH r AS (
     f.invalid_reason IS NULL AND f.queued_at IS NOT NULL AND f.assigned_at IS NOT NULL AS ans,
     extract(epoch FROM f.assigned_at - f.queued_at) AS w,
     extract(epoch FROM f.closed_at - f.queued_at) AS q2c,
-    extract(epoch FROM f.closed_at - f.assigned_at) AS h
+    extract(epoch FROM f.closed_at - f.assigned_at) AS h,
+    extract(epoch FROM f.first_response_at - f.opened_at) AS first_response_s,
+    extract(epoch FROM f.assigned_response_at - f.assigned_at) AS assigned_response_s,
+    extract(epoch FROM f.wrapup_at - f.closed_at) AS wrapup_s
   FROM room_facts f
   WHERE f.tenant_id = $1 AND (f.opened_at AT TIME ZONE $2)::date BETWEEN $3::date AND $4::date
 ),
@@ -173,11 +176,13 @@ items AS (
   FROM r
   UNION ALL
   SELECT ` + prefix(turnKeys) + `'reply', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.s
-  FROM r CROSS JOIN LATERAL unnest(r.reply_s, r.reply_agent) WITH ORDINALITY AS t(s, agent, n)
+  FROM r CROSS JOIN LATERAL (SELECT extract(epoch FROM a - o)::float8 AS s, agent, n
+    FROM unnest(r.reply_opened_at, r.reply_answered_at, r.reply_agent) WITH ORDINALITY AS u(o, a, agent, n)) AS t
   WHERE r.ok
   UNION ALL
   SELECT ` + prefix(turnKeys) + `'creply', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.s
-  FROM r CROSS JOIN LATERAL unnest(r.customer_reply_s, r.customer_reply_agent) WITH ORDINALITY AS t(s, agent, n)
+  FROM r CROSS JOIN LATERAL (SELECT extract(epoch FROM a - o)::float8 AS s, agent, n
+    FROM unnest(r.customer_reply_opened_at, r.customer_reply_answered_at, r.customer_reply_agent) WITH ORDINALITY AS u(o, a, agent, n)) AS t
   WHERE r.ok
 ),
 a AS (
@@ -495,24 +500,25 @@ func xcFirstDiff(a, b []byte) string {
 func xcFactsConsistent(t *testing.T, db *store.DB) {
 	t.Helper()
 	const q = `SELECT
-  count(*) FILTER (WHERE invalid_reason IS NULL AND (wait_s IS NULL) <> (queued_at IS NULL OR assigned_at IS NULL)),
-  count(*) FILTER (WHERE abs(wait_s - extract(epoch FROM assigned_at - queued_at)::float8) > 1e-9),
-  count(*) FILTER (WHERE invalid_reason IS NULL AND (handle_s IS NULL) <> (queued_at IS NULL OR assigned_at IS NULL OR closed_at IS NULL)),
-  count(*) FILTER (WHERE abs(handle_s - extract(epoch FROM closed_at - assigned_at)::float8) > 1e-9),
+  count(*) FILTER (WHERE first_response_at < opened_at OR assigned_response_at < assigned_at OR wrapup_at < closed_at),
+  count(*) FILTER (WHERE assigned_response_at IS NOT NULL AND (queued_at IS NULL OR assigned_at IS NULL)),
+  count(*) FILTER (WHERE wrapup_at IS NOT NULL AND closed_at IS NULL),
+  count(*) FILTER (WHERE invalid_reason IS NULL AND assigned_at IS NOT NULL AND assigned_at < queued_at),
   count(*) FILTER (WHERE dropped <> (invalid_reason IS NULL AND queued_at IS NOT NULL AND assigned_at IS NOT NULL
-                                     AND closed_at IS NOT NULL AND assigned_response_s IS NULL)),
-  count(*) FILTER (WHERE cardinality(reply_s) <> cardinality(reply_agent)
-                      OR cardinality(customer_reply_s) <> cardinality(customer_reply_agent)),
+                                     AND closed_at IS NOT NULL AND assigned_response_at IS NULL)),
+  count(*) FILTER (WHERE cardinality(reply_opened_at) <> cardinality(reply_agent) OR cardinality(reply_answered_at) <> cardinality(reply_agent)
+                      OR cardinality(customer_reply_opened_at) <> cardinality(customer_reply_agent)
+                      OR cardinality(customer_reply_answered_at) <> cardinality(customer_reply_agent)),
   count(*) FILTER (WHERE (invalid_reason IS NOT NULL OR queued_at IS NULL OR assigned_at IS NULL)
-                     AND (cardinality(reply_s) > 0 OR cardinality(customer_reply_s) > 0)),
-  count(*) FILTER (WHERE array_position(customer_reply_s, NULL) IS NOT NULL)
+                     AND (cardinality(reply_opened_at) > 0 OR cardinality(customer_reply_opened_at) > 0)),
+  count(*) FILTER (WHERE array_position(customer_reply_answered_at, NULL) IS NOT NULL)
 FROM room_facts`
 	var c [8]int
 	if err := db.Pool.QueryRow(t.Context(), q).Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7]); err != nil {
 		t.Fatal(err)
 	}
-	what := []string{"wait_s null iff not answered", "wait_s = assigned_at − queued_at", "handle_s null iff not answered and closed",
-		"handle_s = closed_at − assigned_at", "dropped = answered, closed, no assigned response", "turn arrays of equal length",
+	what := []string{"each duration's end at or after its start", "an assigned response only in answered rooms", "wrap-up only in closed rooms",
+		"assigned at or after queued", "dropped = answered, closed, no assigned response", "turn arrays of equal length",
 		"turns only in answered valid rooms", "customer reply turns answered"}
 	for i, n := range c {
 		if n != 0 {

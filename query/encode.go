@@ -25,6 +25,8 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	b = appendString(b, r.Query.To.Format(metrics.DateLayout))
 	b = append(b, `,"timezone":`...)
 	b = appendString(b, r.Config.TimeZone)
+	b = append(b, `,"hours":`...)
+	b = appendString(b, r.Config.Hours)
 	b = append(b, `,"group_by":[`...)
 	for i, k := range r.Query.GroupBy {
 		if i > 0 {

@@ -47,24 +47,24 @@ func (e encRoom) room() *metrics.Room {
 	r := &metrics.Room{
 		TenantID: "demo", RoomID: "r",
 		OpenedAt: at(0), QueuedAt: at(e.queued), AssignedAt: at(e.assigned), ClosedAt: at(e.closed),
+		FirstAgentAt: at(e.first), AssignedReplyAt: at(e.assigned + e.assignedResp), WrapupAt: at(e.closed + e.wrapup),
 		Agent: e.agent, Team: e.team, Channel: e.channel, Category: e.cat,
-		Wait: math.NaN(), FirstResponse: e.first, AssignedResponse: e.assignedResp,
-		Handle: math.NaN(), Wrapup: e.wrapup,
 		Dropped: e.dropped, Transfers: e.transfers, Score: e.score,
 		Replies: e.replies, CustomerReplies: e.custReplies, InvalidReason: e.invalid,
-	}
-	if r.Answered() {
-		r.Wait = e.assigned - e.queued
-		if r.Closed() {
-			r.Handle = e.closed - e.assigned
-		}
 	}
 	return r
 }
 
 var encNaN = math.NaN()
 
-func encTurn(agent string, s float64) metrics.Turn { return metrics.Turn{Agent: agent, Seconds: s} }
+// encTurn is a turn of s seconds (NaN: unanswered).
+func encTurn(agent string, s float64) metrics.Turn {
+	t := metrics.Turn{Agent: agent, OpenedAt: encT0}
+	if !math.IsNaN(s) {
+		t.AnsweredAt = encT0.Add(time.Duration(math.Round(s*1e6)) * time.Microsecond)
+	}
+	return t
+}
 
 // encRooms is the small case of testdata/encode_agent.{json,csv}; the
 // expected numbers are worked out by hand below.
@@ -272,17 +272,17 @@ func TestJSONShape(t *testing.T) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		keys, vals := encKeyOrder(t, dec)
-		if want := []string{"tenant_id", "from", "to", "timezone", "group_by", "rows"}; !slices.Equal(keys, want) {
+		if want := []string{"tenant_id", "from", "to", "timezone", "hours", "group_by", "rows"}; !slices.Equal(keys, want) {
 			t.Fatalf("group_by %q: top-level keys %v, want %v", groupBy, keys, want)
 		}
-		for i, want := range []string{`"demo"`, `"2026-11-24"`, `"2026-11-24"`, `"Asia/Seoul"`} {
+		for i, want := range []string{`"demo"`, `"2026-11-24"`, `"2026-11-24"`, `"Asia/Seoul"`, `"all"`} {
 			if string(vals[i]) != want {
 				t.Errorf("group_by %q: %s = %s, want %s", groupBy, keys[i], vals[i], want)
 			}
 		}
 		var gb []string
-		if err := json.Unmarshal(vals[4], &gb); err != nil || gb == nil || !slices.Equal(gb, res.Query.GroupBy) {
-			t.Errorf("group_by %q: group_by = %s, want an array of %v", groupBy, vals[4], res.Query.GroupBy)
+		if err := json.Unmarshal(vals[5], &gb); err != nil || gb == nil || !slices.Equal(gb, res.Query.GroupBy) {
+			t.Errorf("group_by %q: group_by = %s, want an array of %v", groupBy, vals[5], res.Query.GroupBy)
 		}
 
 		var wantRow []string
@@ -294,7 +294,7 @@ func TestJSONShape(t *testing.T) {
 		}
 		wantRow = append(wantRow, "sqi", "grade", "components")
 
-		rd := json.NewDecoder(bytes.NewReader(vals[5]))
+		rd := json.NewDecoder(bytes.NewReader(vals[6]))
 		rd.UseNumber()
 		if tok, err := rd.Token(); err != nil || tok != json.Delim('[') {
 			t.Fatalf("rows: %v %v", tok, err)

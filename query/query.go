@@ -8,9 +8,7 @@ package query
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"sqi/metrics"
@@ -26,6 +24,7 @@ type Params struct {
 	From    string
 	To      string
 	GroupBy string // comma list
+	Hours   string // all, business, or "" for the tenant's setting
 }
 
 // Query is a checked query.
@@ -33,6 +32,7 @@ type Query struct {
 	Tenant   string
 	From, To time.Time // local dates (midnight UTC values)
 	GroupBy  []string
+	Hours    string // all, business, or "" for the tenant's setting
 }
 
 // ParamError is bad input: Param names the parameter, Detail says what
@@ -74,6 +74,12 @@ func Parse(p Params) (Query, error) {
 	if q.GroupBy == nil {
 		q.GroupBy = []string{}
 	}
+	switch p.Hours {
+	case "", metrics.HoursAll, metrics.HoursBusiness:
+		q.Hours = p.Hours
+	default:
+		return q, &ParamError{"hours", fmt.Sprintf("%q: use all (every second counts) or business (only the tenant's business hours count); leave it out for the tenant's setting", p.Hours)}
+	}
 	return q, nil
 }
 
@@ -94,100 +100,9 @@ func Stats(ctx context.Context, db *store.DB, q Query) (*Result, error) {
 	return StatsWith(ctx, db, &t.Config, q)
 }
 
-// StatsWith computes the rows of q with the given tenant configuration.
+// StatsWith computes the rows of q with the given tenant configuration, on
+// an engine of its own without a cache (a command that runs once); a
+// server keeps one Engine.
 func StatsWith(ctx context.Context, db *store.DB, cfg *metrics.Config, q Query) (*Result, error) {
-	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
-	aggs, err := ScanBlocks(ctx, db, q.Tenant, start, end, func() []*metrics.Aggregator {
-		return []*metrics.Aggregator{metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy)}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Query: q, Config: *cfg, Rows: aggs[0].Rows()}, nil
-}
-
-// ScanBlocks adds every room of tenantID opened in [start, end) to a set of
-// aggregators made by fresh, and returns the set. The blocks are decoded by
-// parallel workers, each into a set of its own, and the sets are merged in
-// block order: every sum is added in the same order on every run, so the
-// same query always gives the same bytes, and a report that computes
-// several tables in one pass gets exactly the rows of StatsWith.
-func ScanBlocks(ctx context.Context, db *store.DB, tenantID string, start, end time.Time, fresh func() []*metrics.Aggregator) ([]*metrics.Aggregator, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	type job struct {
-		i int
-		b store.Block
-	}
-	type part struct {
-		i   int
-		set []*metrics.Aggregator
-		err error
-	}
-	workers := min(runtime.GOMAXPROCS(0), 4)
-	jobs := make(chan job, workers)
-	parts := make(chan part, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				set := fresh()
-				err := j.b.Rooms(start, end, func(r *metrics.Room) error {
-					for _, a := range set {
-						a.Add(r)
-					}
-					return nil
-				})
-				parts <- part{j.i, set, err}
-			}
-		}()
-	}
-	var readErr error
-	go func() {
-		n := 0
-		readErr = db.Blocks(ctx, tenantID, start, end, func(b store.Block) error {
-			select {
-			case jobs <- job{n, b}:
-				n++
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-		close(jobs)
-		wg.Wait()
-		close(parts)
-	}()
-
-	total := fresh()
-	pending := make(map[int][]*metrics.Aggregator)
-	next := 0
-	var firstErr error
-	for p := range parts {
-		if p.err != nil {
-			if firstErr == nil {
-				firstErr = p.err
-				cancel()
-			}
-			continue
-		}
-		pending[p.i] = p.set
-		for set, ok := pending[next]; ok; set, ok = pending[next] {
-			for k, a := range total {
-				a.Merge(set[k])
-			}
-			delete(pending, next)
-			next++
-		}
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if readErr != nil {
-		return nil, readErr
-	}
-	return total, nil
+	return NewEngine(db, 0).Stats(ctx, cfg, q)
 }

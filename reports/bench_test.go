@@ -153,7 +153,9 @@ func naiveRooms(ctx context.Context, db *store.DB, start, end time.Time, w io.Wr
 		row++
 		cell, _ := excelize.CoordinatesToCellName(1, row)
 		vals := []any{r.RoomID, r.OpenedAt, r.QueuedAt, r.AssignedAt, r.ClosedAt, r.Agent, r.Team, r.Channel, r.Category, "answered",
-			r.Wait, r.FirstResponse, r.AssignedResponse, r.Handle, r.Wrapup, r.Dropped, r.Transfers, r.Score,
+			r.Seconds(sqimetrics.DWait, sqimetrics.Calendar), r.Seconds(sqimetrics.DFirstResponse, sqimetrics.Calendar),
+			r.Seconds(sqimetrics.DAssignedResponse, sqimetrics.Calendar), r.Seconds(sqimetrics.DHandle, sqimetrics.Calendar),
+			r.Seconds(sqimetrics.DWrapup, sqimetrics.Calendar), r.Dropped, r.Transfers, r.Score,
 			len(r.Replies), 0, 0.0, r.InvalidReason}
 		for i, v := range vals {
 			if f, ok := v.(float64); ok && f != f {

@@ -30,6 +30,9 @@ const WeekDays = 7
 // Generator builds the daily reports of the tenants of a database.
 type Generator struct {
 	DB *store.DB
+	// Engine computes the numbers; nil: an engine of its own, without a
+	// cache. `sqi serve` shares the API's, whose cache the ETL keeps warm.
+	Engine *query.Engine
 	// Now stamps the report ("generated at"); time.Now when nil.
 	Now func() time.Time
 	// Progress, when set, is told what WriteDaily is doing as it goes on
@@ -117,14 +120,12 @@ func (g *Generator) WriteDaily(ctx context.Context, tenantID string, day time.Ti
 	return g.WriteWorkbook(ctx, d, w)
 }
 
-// Daily computes the report of tenantID's local day. The numbers are
-// query.StatsWith's: the same aggregator over the same room blocks. But
-// instead of one StatsWith per table (eight of them, the day's blocks
-// decoded six times), one pass over the blocks of the TrendDays days
-// feeds every table's aggregator; each ignores the rooms outside its
-// dates. Blocks are decoded in parallel, each into aggregators of its own,
-// merged in block order as StatsWith does, so every sum is added in the
-// same order and the rows are bit for bit those of `sqi stats`.
+// Daily computes the report of tenantID's local day, in the tenant's
+// hours setting. The numbers are those of `sqi stats` and the API: the
+// rows come from the query engine's partials (query.Engine), and every
+// table is combined from them. The day's tables need the blocks of the
+// day; the trend and the week before, those of the TrendDays days, read
+// once for both.
 func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (*Daily, error) {
 	cfg, err := g.config(ctx, tenantID)
 	if err != nil {
@@ -133,84 +134,68 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	d := &Daily{Config: cfg, Day: day, GeneratedAt: g.now()}
 	d.Start, d.End = metrics.DayBounds(day, day, cfg.Location())
-
-	first := day.AddDate(0, 0, -(TrendDays - 1))
-	set, err := scan(ctx, g.DB, &d.Config, tenantID, first, day, func() *aggregators { return newAggregators(&d.Config, day) })
-	if err != nil {
-		return nil, fmt.Errorf("daily report %s %s: %w", tenantID, day.Format(metrics.DateLayout), err)
+	fail := func(err error) error {
+		return fmt.Errorf("daily report %s %s: %w", tenantID, day.Format(metrics.DateLayout), err)
 	}
+	eng := g.Engine
+	if eng == nil {
+		eng = query.NewEngine(g.DB, 0)
+	}
+	c := &d.Config
 
-	d.Total = set.total.Rows()[0]
-	empty := emptyRow(&d.Config, day)
+	dayTables := [][]string{{}, {"hour"}, {"agent"}, {"team"}, {"channel"}, {"category"}}
+	parts, err := eng.Partials(ctx, c, tenantID, day, day, dayTables)
+	if err != nil {
+		return nil, fail(err)
+	}
+	rows := make([][]metrics.Row, len(dayTables))
+	for i, gb := range dayTables {
+		if rows[i], err = metrics.Combine(c, day, day, gb, parts[i], 0); err != nil {
+			return nil, fail(err)
+		}
+	}
+	d.Total = rows[0][0]
+	empty := emptyRow(c, day)
 	for i := range d.Hourly {
 		d.Hourly[i] = empty
 	}
-	for _, r := range set.hour.Rows() {
+	for _, r := range rows[1] {
 		d.Hourly[r.Keys[0].Hour] = r
 	}
-	for _, grp := range []struct {
-		agg *metrics.Aggregator
-		dst *[]metrics.Row
-	}{{set.agent, &d.Agents}, {set.team, &d.Teams}, {set.channel, &d.Channels}, {set.category, &d.Categories}} {
-		*grp.dst = grp.agg.Rows()
-		slices.SortStableFunc(*grp.dst, bySQI)
+	d.Agents, d.Teams, d.Channels, d.Categories = rows[2], rows[3], rows[4], rows[5]
+	for _, t := range [][]metrics.Row{d.Agents, d.Teams, d.Channels, d.Categories} {
+		slices.SortStableFunc(t, bySQI)
+	}
+
+	first := day.AddDate(0, 0, -(TrendDays - 1))
+	trend, err := eng.Partials(ctx, c, tenantID, first, day, [][]string{{"day"}, {}})
+	if err != nil {
+		return nil, fail(err)
+	}
+	days, err := metrics.Combine(c, first, day, []string{"day"}, trend[0], 0)
+	if err != nil {
+		return nil, fail(err)
 	}
 	byDay := map[time.Time]metrics.Row{}
-	for _, r := range set.trend.Rows() {
+	for _, r := range days {
 		byDay[r.Keys[0].Date] = r
 	}
 	for i := range TrendDays {
 		date := first.AddDate(0, 0, i)
 		r, ok := byDay[date]
 		if !ok {
-			r = emptyRow(&d.Config, date)
+			r = emptyRow(c, date)
 		}
 		r.Keys = nil
 		d.Trend = append(d.Trend, TrendDay{Date: date, Row: r})
 	}
 	d.Prev = d.Trend[TrendDays-2].Row
-	d.Week = set.week.Rows()[0]
-	return d, nil
-}
-
-// aggregators are the tables of a report, each an aggregator over its
-// dates: the day (total and by hour, agent, team, channel, category), the
-// trend (by day) and the week before.
-type aggregators struct {
-	total, hour, agent, team, channel, category *metrics.Aggregator
-	trend, week                                 *metrics.Aggregator
-}
-
-func newAggregators(cfg *metrics.Config, day time.Time) *aggregators {
-	one := func(from, to time.Time, by ...string) *metrics.Aggregator {
-		if by == nil {
-			by = []string{}
-		}
-		return metrics.NewAggregator(cfg, from, to, by)
-	}
-	return &aggregators{
-		total: one(day, day), hour: one(day, day, "hour"),
-		agent: one(day, day, "agent"), team: one(day, day, "team"),
-		channel: one(day, day, "channel"), category: one(day, day, "category"),
-		trend: one(day.AddDate(0, 0, -(TrendDays-1)), day, "day"),
-		week:  one(day.AddDate(0, 0, -WeekDays), day.AddDate(0, 0, -1)),
-	}
-}
-
-func (a *aggregators) all() []*metrics.Aggregator {
-	return []*metrics.Aggregator{a.total, a.hour, a.agent, a.team, a.channel, a.category, a.trend, a.week}
-}
-
-// scan reads the room blocks of the local dates from..to once, into a
-// fresh set of aggregators (query.ScanBlocks: the order of StatsWith).
-func scan(ctx context.Context, db *store.DB, cfg *metrics.Config, tenantID string, from, to time.Time, fresh func() *aggregators) (*aggregators, error) {
-	start, end := metrics.DayBounds(from, to, cfg.Location())
-	set, err := query.ScanBlocks(ctx, db, tenantID, start, end, func() []*metrics.Aggregator { return fresh().all() })
+	week, err := metrics.Combine(c, day.AddDate(0, 0, -WeekDays), day.AddDate(0, 0, -1), []string{}, trend[1], 0)
 	if err != nil {
-		return nil, err
+		return nil, fail(err)
 	}
-	return &aggregators{total: set[0], hour: set[1], agent: set[2], team: set[3],
-		channel: set[4], category: set[5], trend: set[6], week: set[7]}, nil
+	d.Week = week[0]
+	return d, nil
 }
 
 // emptyRow is the row of a group without rooms: counts 0, the rest null.

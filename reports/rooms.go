@@ -104,11 +104,12 @@ func (b *book) rooms(ctx context.Context, db *store.DB) error {
 	}
 
 	table := export.RoomTable(&d.Config)
+	view := metrics.NewView(&d.Config)
 	var cells []metrics.Cell
 	row := 2
 	err = db.Rooms(ctx, d.Tenant(), d.Start, d.End, func(r *metrics.Room) error {
 		row++
-		cells = export.RoomCells(cells, &d.Config, r)
+		cells = export.RoomCells(cells, view, r)
 		for i := range cells {
 			v := table.XLSXValue(i, cells[i])
 			if v != nil && styles[i] != 0 {

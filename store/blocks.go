@@ -40,7 +40,8 @@ var (
 		// null when the turn's agent is the room's (almost always): a turn
 		// whose agent is "" belongs to a room whose agent is "" too.
 		{Name: "agent_id", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "opened_at", Type: tsType},
+		{Name: "answered_at", Type: tsType, Nullable: true}, // null: unanswered
 	}, nil)
 )
 
@@ -110,10 +111,11 @@ func (b *blockBuilder) add(r *metrics.Room) {
 			} else {
 				t[2].(*array.StringBuilder).Append(turn.Agent)
 			}
+			t[3].(*array.TimestampBuilder).Append(arrow.Timestamp(turn.OpenedAt.UnixMicro()))
 			if turn.Answered() {
-				t[3].(*array.Float64Builder).Append(turn.Seconds)
+				t[4].(*array.TimestampBuilder).Append(arrow.Timestamp(turn.AnsweredAt.UnixMicro()))
 			} else {
-				t[3].AppendNull()
+				t[4].AppendNull()
 			}
 		}
 	}
@@ -181,7 +183,8 @@ func (db *DB) rebuildBlock(ctx context.Context, tenant string, day time.Time) er
 	const (
 		upsert = `INSERT INTO room_blocks (tenant_id, day, rooms, rooms_ipc, turns_ipc, updated_at)
 VALUES ($1, $2, $3, $4, $5, now())
-ON CONFLICT (tenant_id, day) DO UPDATE SET rooms = $3, rooms_ipc = $4, turns_ipc = $5, updated_at = now()`
+ON CONFLICT (tenant_id, day) DO UPDATE SET rooms = $3, rooms_ipc = $4, turns_ipc = $5, updated_at = now(),
+  version = nextval('room_blocks_version')`
 		del   = `DELETE FROM room_blocks WHERE tenant_id = $1 AND day = $2`
 		clean = `DELETE FROM blocks_dirty WHERE tenant_id = $1 AND day = $2`
 	)
@@ -231,13 +234,81 @@ func (b Block) Rooms(start, end time.Time, fn func(*metrics.Room) error) error {
 	return decodeBlock(b.roomsIPC, b.turnsIPC, start, end, &r, fn)
 }
 
+// BlockRef names a stored block: its UTC date and its version, which
+// changes with every rebuild.
+type BlockRef struct {
+	Day     time.Time
+	Version int64
+}
+
+// blockDays returns the UTC dates of the blocks that may hold rooms opened
+// in [start, end).
+func blockDays(start, end time.Time) (first, last time.Time) {
+	return start.UTC().Truncate(24 * time.Hour), end.Add(-time.Microsecond).UTC().Truncate(24 * time.Hour)
+}
+
+// BlockRefs lists the blocks of tenantID that may hold rooms opened in
+// [start, end), in date order: a cheap look-up of versions, without the
+// blocks' bytes.
+func (db *DB) BlockRefs(ctx context.Context, tenantID string, start, end time.Time) ([]BlockRef, error) {
+	const q = `SELECT day, version FROM room_blocks WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`
+	first, last := blockDays(start, end)
+	rows, err := db.Pool.Query(ctx, q, tenantID, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("block versions: %w", err)
+	}
+	refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BlockRef, error) {
+		var b BlockRef
+		err := r.Scan(&b.Day, &b.Version)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("block versions: %w", err)
+	}
+	return refs, nil
+}
+
+// ReadBlocks calls fn with each block of tenantID on the given UTC dates,
+// with the version it has now, in date order. A date without a block is
+// skipped.
+func (db *DB) ReadBlocks(ctx context.Context, tenantID string, days []time.Time, fn func(BlockRef, Block) error) error {
+	const q = `SELECT day, version, rooms_ipc, turns_ipc FROM room_blocks
+WHERE tenant_id = $1 AND day = ANY($2) ORDER BY day`
+	rows, err := db.Pool.Query(ctx, q, tenantID, days)
+	if err != nil {
+		return fmt.Errorf("read blocks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			ref BlockRef
+			b   Block
+		)
+		if err := rows.Scan(&ref.Day, &ref.Version, &b.roomsIPC, &b.turnsIPC); err != nil {
+			return fmt.Errorf("read blocks: %w", err)
+		}
+		if err := fn(ref, b); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read blocks: %w", err)
+	}
+	return nil
+}
+
+// AllRooms decodes the block and calls fn with each of its rooms, as
+// Rooms does.
+func (b Block) AllRooms(fn func(*metrics.Room) error) error {
+	return b.Rooms(time.UnixMicro(math.MinInt64/2), time.UnixMicro(math.MaxInt64/2), fn)
+}
+
 // Blocks calls fn with each block of tenantID that may hold rooms opened
 // in [start, end), in date order.
 func (db *DB) Blocks(ctx context.Context, tenantID string, start, end time.Time, fn func(Block) error) error {
 	const q = `SELECT rooms_ipc, turns_ipc FROM room_blocks
 WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`
-	first := start.UTC().Truncate(24 * time.Hour)
-	last := end.Add(-time.Microsecond).UTC().Truncate(24 * time.Hour)
+	first, last := blockDays(start, end)
 	rows, err := db.Pool.Query(ctx, q, tenantID, first, last)
 	if err != nil {
 		return fmt.Errorf("read blocks: %w", err)
@@ -313,7 +384,8 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 		tRoom  = turns.Column(0).(*array.Int32)
 		tCust  = turns.Column(1).(*array.Boolean)
 		tAgent = turns.Column(2).(*array.String)
-		tSecs  = turns.Column(3).(*array.Float64)
+		tOpen  = turns.Column(3).(*array.Timestamp)
+		tAns   = turns.Column(4).(*array.Timestamp)
 		ti     = 0
 		nt     = int(turns.NumRows())
 	)
@@ -330,12 +402,12 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 			set(row)
 		}
 		for ; ti < nt && int(tRoom.Value(ti)) == row; ti++ {
-			t := metrics.Turn{Agent: r.Agent, Seconds: math.NaN()}
+			t := metrics.Turn{Agent: r.Agent, OpenedAt: time.UnixMicro(int64(tOpen.Value(ti))).UTC()}
 			if tAgent.IsValid(ti) {
 				t.Agent = tAgent.Value(ti)
 			}
-			if tSecs.IsValid(ti) {
-				t.Seconds = tSecs.Value(ti)
+			if tAns.IsValid(ti) {
+				t.AnsweredAt = time.UnixMicro(int64(tAns.Value(ti))).UTC()
 			}
 			if tCust.Value(ti) {
 				r.CustomerReplies = append(r.CustomerReplies, t)

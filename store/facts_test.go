@@ -40,7 +40,7 @@ FROM information_schema.columns WHERE table_name = 'room_facts'`)
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := map[metrics.FieldKind]string{
+	want := map[metrics.FieldKind]string{ // the SQL types of the kinds
 		metrics.FieldText: "text", metrics.FieldTime: "timestamp with time zone",
 		metrics.FieldSeconds: "double precision", metrics.FieldCount: "integer", metrics.FieldBool: "boolean",
 	}
@@ -62,7 +62,7 @@ FROM information_schema.columns WHERE table_name = 'room_facts'`)
 		}
 	}
 	for _, s := range metrics.TurnSets {
-		for _, name := range []string{s.Name + "_s", s.Name + "_agent"} {
+		for _, name := range []string{s.Name + "_opened_at", s.Name + "_answered_at", s.Name + "_agent"} {
 			if c, ok := cols[name]; !ok || c.typ != "ARRAY" {
 				t.Errorf("room_facts.%s: %+v, want an array", name, c)
 			}
@@ -179,7 +179,7 @@ func sameFacts(a, b *metrics.Room) error {
 			return fmt.Errorf("%s turns: %d, want %d", metrics.TurnSets[i].Name, len(tb), len(ta))
 		}
 		for j := range ta {
-			if ta[j].Agent != tb[j].Agent || !(ta[j].Seconds == tb[j].Seconds || !ta[j].Answered() && !tb[j].Answered()) {
+			if ta[j].Agent != tb[j].Agent || !ta[j].OpenedAt.Equal(tb[j].OpenedAt) || !ta[j].AnsweredAt.Equal(tb[j].AnsweredAt) {
 				return fmt.Errorf("%s turn %d: %+v, want %+v", metrics.TurnSets[i].Name, j, tb[j], ta[j])
 			}
 		}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"math"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -10,9 +9,13 @@ import (
 )
 
 // The room_facts columns come from the room's declaration
-// (metrics.StoredFields, then two arrays per metrics.TurnSet): the column
+// (metrics.StoredFields, then three arrays per metrics.TurnSet): the column
 // lists, the COPY values, the scan targets and the upsert below all iterate
 // it. TestRoomFactsSchema checks the table against it.
+
+// FactsVersion is the shape of the facts this code computes. A row of an
+// older shape (room_facts.facts_version) is recomputed from its events.
+const FactsVersion = 2
 
 // roomColumnNames are the columns of room_facts that hold the room.
 var roomColumnNames = func() []string {
@@ -21,7 +24,7 @@ var roomColumnNames = func() []string {
 		names = append(names, f.Name)
 	}
 	for _, s := range metrics.TurnSets {
-		names = append(names, s.Name+"_s", s.Name+"_agent")
+		names = append(names, s.Name+"_opened_at", s.Name+"_answered_at", s.Name+"_agent")
 	}
 	return names
 }()
@@ -70,12 +73,14 @@ func roomValues(r *metrics.Room) []any {
 	}
 	for i := range metrics.TurnSets {
 		ts := *metrics.TurnSets[i].Turns(r)
-		secs, agents := make([]pgtype.Float8, len(ts)), make([]pgtype.Text, len(ts))
+		opened, answered := make([]pgtype.Timestamptz, len(ts)), make([]pgtype.Timestamptz, len(ts))
+		agents := make([]pgtype.Text, len(ts))
 		for j, t := range ts {
-			secs[j] = pgtype.Float8{Float64: t.Seconds, Valid: t.Answered()}
+			opened[j] = pgtype.Timestamptz{Time: t.OpenedAt, Valid: true}
+			answered[j] = pgtype.Timestamptz{Time: t.AnsweredAt, Valid: t.Answered()}
 			agents[j] = pgtype.Text{String: t.Agent, Valid: t.Agent != ""}
 		}
-		vals = append(vals, secs, agents)
+		vals = append(vals, opened, answered, agents)
 	}
 	return vals
 }
@@ -83,16 +88,16 @@ func roomValues(r *metrics.Room) []any {
 // roomScan holds the scan targets of one room_facts row of roomColumns and
 // turns them into a reused metrics.Room.
 type roomScan struct {
-	r      metrics.Room
-	text   []pgtype.Text
-	times  []pgtype.Timestamptz
-	floats []pgtype.Float8
-	ints   []pgtype.Int8
-	bools  []bool
-	slot   []int // per stored field: its index in the slice of its kind
-	secs   [][]pgtype.Float8
-	agents [][]pgtype.Text
-	dest   []any
+	r        metrics.Room
+	text     []pgtype.Text
+	times    []pgtype.Timestamptz
+	floats   []pgtype.Float8
+	ints     []pgtype.Int8
+	bools    []bool
+	opened   [][]pgtype.Timestamptz
+	answered [][]pgtype.Timestamptz
+	agents   [][]pgtype.Text
+	dest     []any
 }
 
 func newRoomScan() *roomScan {
@@ -100,7 +105,6 @@ func newRoomScan() *roomScan {
 	n := len(metrics.StoredFields)
 	s.text, s.times = make([]pgtype.Text, n), make([]pgtype.Timestamptz, n)
 	s.floats, s.ints, s.bools = make([]pgtype.Float8, n), make([]pgtype.Int8, n), make([]bool, n)
-	s.slot = make([]int, n)
 	for i, f := range metrics.StoredFields {
 		switch f.Kind {
 		case metrics.FieldTime:
@@ -115,9 +119,10 @@ func newRoomScan() *roomScan {
 			s.dest = append(s.dest, &s.text[i])
 		}
 	}
-	s.secs, s.agents = make([][]pgtype.Float8, len(metrics.TurnSets)), make([][]pgtype.Text, len(metrics.TurnSets))
+	n = len(metrics.TurnSets)
+	s.opened, s.answered, s.agents = make([][]pgtype.Timestamptz, n), make([][]pgtype.Timestamptz, n), make([][]pgtype.Text, n)
 	for i := range metrics.TurnSets {
-		s.dest = append(s.dest, &s.secs[i], &s.agents[i])
+		s.dest = append(s.dest, &s.opened[i], &s.answered[i], &s.agents[i])
 	}
 	return s
 }
@@ -143,27 +148,23 @@ func (s *roomScan) room() *metrics.Room {
 	}
 	for i := range metrics.TurnSets {
 		p := metrics.TurnSets[i].Turns(r)
-		*p = turns((*p)[:0], s.secs[i], s.agents[i])
+		*p = turns((*p)[:0], s.opened[i], s.answered[i], s.agents[i])
 	}
 	return r
 }
 
-func turns(dst []metrics.Turn, secs []pgtype.Float8, agents []pgtype.Text) []metrics.Turn {
-	for i := range secs {
-		t := metrics.Turn{Seconds: nullableFloat(secs[i])}
+func turns(dst []metrics.Turn, opened, answered []pgtype.Timestamptz, agents []pgtype.Text) []metrics.Turn {
+	for i := range opened {
+		t := metrics.Turn{OpenedAt: opened[i].Time}
+		if i < len(answered) && answered[i].Valid {
+			t.AnsweredAt = answered[i].Time
+		}
 		if i < len(agents) {
 			t.Agent = agents[i].String
 		}
 		dst = append(dst, t)
 	}
 	return dst
-}
-
-func nullableFloat(v pgtype.Float8) float64 {
-	if !v.Valid {
-		return math.NaN()
-	}
-	return v.Float64
 }
 
 // isKey reports whether a column is part of room_facts' primary key.
@@ -178,11 +179,12 @@ func upsertSet() string {
 		}
 		b.WriteString(c + " = EXCLUDED." + c + ", ")
 	}
-	b.WriteString("computed_at = now()")
+	b.WriteString("facts_version = EXCLUDED.facts_version, computed_at = now()")
 	return b.String()
 }
 
-// changedRow compares the row with the one excluded, column by column.
+// changedRow compares the row with the one excluded, column by column; a
+// row of an older facts version always changes.
 func changedRow() string {
 	old, new := make([]string, 0, len(roomColumnNames)), make([]string, 0, len(roomColumnNames))
 	for _, c := range roomColumnNames {
@@ -191,7 +193,7 @@ func changedRow() string {
 		}
 		old, new = append(old, "room_facts."+c), append(new, "EXCLUDED."+c)
 	}
-	return "(" + strings.Join(old, ", ") + ") IS DISTINCT FROM (" + strings.Join(new, ", ") + ")"
+	return "room_facts.facts_version <> EXCLUDED.facts_version OR (" + strings.Join(old, ", ") + ") IS DISTINCT FROM (" + strings.Join(new, ", ") + ")"
 }
 
 // nullText is s, or NULL for "".

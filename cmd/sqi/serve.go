@@ -18,6 +18,7 @@ import (
 
 	"sqi/api"
 	"sqi/etl"
+	"sqi/query"
 	"sqi/reports"
 	"sqi/reports/mail"
 	"sqi/store"
@@ -148,8 +149,8 @@ func (b *background) close(db *store.DB) {
 }
 
 // dailyReports answers GET /v1/tenants/{t}/reports/daily/{date}.
-func dailyReports(db *store.DB) api.DailyReports {
-	return &reports.Generator{DB: db}
+func dailyReports(db *store.DB, eng *query.Engine) *reports.Generator {
+	return &reports.Generator{DB: db, Engine: eng}
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -171,8 +172,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer bg.close(db)
-	daily := dailyReports(db)
-	srv, err := api.New(api.Deps{Store: db, Reports: daily, Log: log}, cfg.API)
+	// One query engine: the API, the reports and the ETL's warm-up share
+	// its cache of partials.
+	eng := query.NewEngine(db, api.DefaultQueryCacheBytes)
+	daily := dailyReports(db, eng)
+	srv, err := api.New(api.Deps{Store: db, Engine: eng, Reports: daily, Log: log}, cfg.API)
 	if err != nil {
 		return err
 	}

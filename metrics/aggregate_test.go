@@ -514,3 +514,35 @@ func TestParseGroupBy(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateAssignedBeforeQueued: a room assigned before it was queued,
+// and never after (clock skew), counts in rooms only, under the agent who
+// took it, and is a room reject with its reason; before, it counted as an
+// abandon of the queue, under that agent.
+func TestAggregateAssignedBeforeQueued(t *testing.T) {
+	cfg := DefaultConfig("acme")
+	list := events(opened(0), assigned(5, "a0"), queued(10, "T1"), amsg(12, "a0"), cust(20), amsg(30, "a0"), closed(60))
+	for i := range list {
+		list[i].RoomID = "skewed"
+		list[i].OccurredAt = t0.Add(list[i].OccurredAt.Sub(t0))
+	}
+	r, rej, ok := ComputeRoom(list, nil)
+	if !ok || len(rej) != 1 || rej[0].Reason != RejectAssignedBeforeQueued || rej[0].EventID != 0 {
+		t.Fatalf("ok %v, rejects %+v: want one room reject assigned_before_queued", ok, rej)
+	}
+	good := mkRoom(t, "good", 100, opened(0), queued(10, "T1"), assigned(20, "a0"), amsg(25, "a0"), closed(90))
+	rows := rowsByKey(t, aggregate(t, &cfg, "2026-11-24", "2026-11-24", "agent", r, good))
+	if len(rows) != 1 {
+		t.Fatalf("%d rows, want a0 only", len(rows))
+	}
+	checkRow(t, "a0", rows["agent_id=a0"], `
+		rooms=2 bot_only=0 queued=1 answered=1 abandoned=0 short_abandoned=0 offered=1
+		answered_in_sl=1 service_level_pct=100 abandon_rate_pct=0
+		wait_avg_s=10 wait_p50_s=10 wait_p90_s=10 wait_max_s=10
+		first_response_avg_s=25 assigned_response_avg_s=5 dropped=0 drop_rate_pct=0
+		reply_avg_s=null reply_p90_s=null reply_turns=0 unanswered_turns=0
+		customer_reply_avg_s=null handle_avg_s=70 wrapup_avg_s=null transfers=0
+		surveys=0 score_avg=null csat_pct=null survey_rate_pct=0
+		sqi=100 grade=S comp.abandonment=100 comp.response=null comp.satisfaction=null
+		comp.service_level=100 comp.wait=100`)
+}

@@ -50,8 +50,7 @@ type Config struct {
 	BusinessHours *BusinessHours `json:"business_hours,omitempty"`
 	Hours         string         `json:"hours"`
 
-	loc   *time.Location
-	sched *schedule // BusinessHours, checked
+	loc *time.Location
 }
 
 // DefaultConfig is the configuration of docs/metrics.md for a tenant that has none.
@@ -167,11 +166,8 @@ func (c *Config) Validate() error {
 		bad("hours %q: use all (every second counts) or business (only business_hours count)", c.Hours)
 	}
 	if c.BusinessHours != nil {
-		sched, herrs := c.BusinessHours.check()
+		_, herrs := c.BusinessHours.check()
 		errs = append(errs, herrs...)
-		if len(herrs) == 0 {
-			c.sched = &sched
-		}
 	}
 	if c.Report.SendAt != "" && !sendAtRe.MatchString(c.Report.SendAt) {
 		bad("report.send_at %q: use HH:MM, 24-hour local time", c.Report.SendAt)
@@ -219,18 +215,17 @@ func ParseConfig(data []byte) (Config, error) {
 
 // schedule returns the checked business hours, nil when every second is
 // business time (none set, or set but invalid: Validate reports those).
+// It is read again each time: a clock is made per block or per request,
+// never per room, and nothing can go stale when the hours change.
 func (c *Config) schedule() *schedule {
 	if c.BusinessHours == nil {
 		return nil
 	}
-	if c.sched == nil {
-		s, errs := c.BusinessHours.check()
-		if len(errs) > 0 {
-			return nil
-		}
-		c.sched = &s
+	s, errs := c.BusinessHours.check()
+	if len(errs) > 0 {
+		return nil
 	}
-	return c.sched
+	return &s
 }
 
 // Clock returns a new clock for the durations of c's hours setting:

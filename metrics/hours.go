@@ -278,7 +278,7 @@ func wallInstant(y int, m time.Month, d, min int, loc *time.Location) time.Time 
 	}
 	// Skipped: the latest candidate lies after the jump, in the period it
 	// starts.
-	if start, _ := latest.ZoneBounds(); !start.IsZero() {
+	if start, _ := latest.In(loc).ZoneBounds(); !start.IsZero() {
 		return start
 	}
 	return latest

@@ -98,6 +98,8 @@ func xcKey(k string) (room, turn string) {
 		room = "r.channel"
 	case "category":
 		room = "r.category"
+	case "in_hours":
+		room = "r.in_hours"
 	default:
 		panic("unknown key " + k)
 	}
@@ -123,7 +125,19 @@ func xcKey(k string) (room, turn string) {
 // points are 79.325 in decimals and under the documented float8 rounding
 // (→ 79.33, what Stats shows) but 79.3249999999999889 in numeric
 // arithmetic on the float's 17 digits (→ 79.32).
-func xcSQL(groupBy []string) string {
+func xcSQL(groupBy []string, business bool) string {
+	// A duration between two instants: calendar seconds, or business
+	// seconds by xc_bsec (xcBusinessSQL).
+	dur := func(a, b string) string {
+		if business {
+			return "xc_bsec(" + a + ", " + b + ")"
+		}
+		return "extract(epoch FROM " + b + " - " + a + ")"
+	}
+	inHours := "true"
+	if business {
+		inHours = "EXISTS (SELECT 1 FROM xc_business x WHERE x.s <= f.opened_at AND f.opened_at < x.e)"
+	}
 	var roomKeys, turnKeys, cols, order, jsonKeys []string
 	for i, k := range groupBy {
 		room, turn := xcKey(k)
@@ -131,7 +145,11 @@ func xcSQL(groupBy []string) string {
 		roomKeys = append(roomKeys, room+" AS "+c)
 		turnKeys = append(turnKeys, turn+" AS "+c)
 		cols = append(cols, c)
-		order = append(order, c+` COLLATE "C" NULLS LAST`)
+		if k == "in_hours" {
+			order = append(order, c+` NULLS LAST`)
+		} else {
+			order = append(order, c+` COLLATE "C" NULLS LAST`)
+		}
 		jsonKeys = append(jsonKeys, fmt.Sprintf("'%s', %s", metrics.KeyColumn(k), c))
 	}
 	prefix := func(list []string) string {
@@ -159,12 +177,13 @@ WITH r AS (
   SELECT f.*, f.opened_at AT TIME ZONE $2 AS lt,
     f.invalid_reason IS NULL AS ok,
     f.invalid_reason IS NULL AND f.queued_at IS NOT NULL AND f.assigned_at IS NOT NULL AS ans,
-    extract(epoch FROM f.assigned_at - f.queued_at) AS w,
+    ` + dur("f.queued_at", "f.assigned_at") + ` AS w,
     extract(epoch FROM f.closed_at - f.queued_at) AS q2c,
-    extract(epoch FROM f.closed_at - f.assigned_at) AS h,
-    extract(epoch FROM f.first_response_at - f.opened_at) AS first_response_s,
-    extract(epoch FROM f.assigned_response_at - f.assigned_at) AS assigned_response_s,
-    extract(epoch FROM f.wrapup_at - f.closed_at) AS wrapup_s
+    ` + dur("f.assigned_at", "f.closed_at") + ` AS h,
+    ` + dur("f.opened_at", "f.first_response_at") + ` AS first_response_s,
+    ` + dur("f.assigned_at", "f.assigned_response_at") + ` AS assigned_response_s,
+    ` + dur("f.closed_at", "f.wrapup_at") + ` AS wrapup_s,
+    ` + inHours + ` AS in_hours
   FROM room_facts f
   WHERE f.tenant_id = $1 AND (f.opened_at AT TIME ZONE $2)::date BETWEEN $3::date AND $4::date
 ),
@@ -176,12 +195,12 @@ items AS (
   FROM r
   UNION ALL
   SELECT ` + prefix(turnKeys) + `'reply', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.s
-  FROM r CROSS JOIN LATERAL (SELECT extract(epoch FROM a - o)::float8 AS s, agent, n
+  FROM r CROSS JOIN LATERAL (SELECT (` + dur("o", "a") + `)::float8 AS s, agent, n
     FROM unnest(r.reply_opened_at, r.reply_answered_at, r.reply_agent) WITH ORDINALITY AS u(o, a, agent, n)) AS t
   WHERE r.ok
   UNION ALL
   SELECT ` + prefix(turnKeys) + `'creply', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.s
-  FROM r CROSS JOIN LATERAL (SELECT extract(epoch FROM a - o)::float8 AS s, agent, n
+  FROM r CROSS JOIN LATERAL (SELECT (` + dur("o", "a") + `)::float8 AS s, agent, n
     FROM unnest(r.customer_reply_opened_at, r.customer_reply_answered_at, r.customer_reply_agent) WITH ORDINALITY AS u(o, a, agent, n)) AS t
   WHERE r.ok
 ),
@@ -256,7 +275,11 @@ func xcQuerySQL(t *testing.T, db *store.DB, cfg *metrics.Config, q query.Query) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Pool.Query(t.Context(), xcSQL(q.GroupBy), q.Tenant, cfg.TimeZone,
+	business := q.Hours == metrics.HoursBusiness || q.Hours == "" && cfg.Hours == metrics.HoursBusiness
+	if business {
+		xcBusinessSQL(t, db, cfg, q)
+	}
+	rows, err := db.Pool.Query(t.Context(), xcSQL(q.GroupBy, business), q.Tenant, cfg.TimeZone,
 		q.From.Format(time.DateOnly), q.To.Format(time.DateOnly), cfg.SLThresholdS, cfg.ShortAbandonS, cfgJSON)
 	if err != nil {
 		t.Fatalf("cross-check SQL for group_by %v: %v", q.GroupBy, err)
@@ -274,6 +297,46 @@ func xcQuerySQL(t *testing.T, db *store.DB, cfg *metrics.Config, q query.Query) 
 		t.Fatalf("cross-check SQL for group_by %v: %v", q.GroupBy, err)
 	}
 	return out
+}
+
+// xcBusinessSQL makes, in the test's database, the business intervals of
+// cfg as instants (xc_business), from its weekly intervals and holidays
+// over the local days around q, with generate_series and AT TIME ZONE, and
+// xc_bsec(a, b), the seconds of [a, b) inside them: business time written
+// from docs/metrics.md in SQL, independent of metrics/hours.go. The
+// intervals here never touch a daylight-saving jump (those are the table
+// tests' business).
+func xcBusinessSQL(t *testing.T, db *store.DB, cfg *metrics.Config, q query.Query) {
+	t.Helper()
+	bh, err := json.Marshal(cfg.BusinessHours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`DROP TABLE IF EXISTS xc_business CASCADE`,
+		`CREATE TABLE xc_business AS
+SELECT ((d + split_part(iv, '-', 1)::time) AT TIME ZONE $2) AS s,
+       (CASE WHEN split_part(iv, '-', 2) = '24:00' THEN (d + 1)::timestamp AT TIME ZONE $2
+             ELSE (d + split_part(iv, '-', 2)::time) AT TIME ZONE $2 END) AS e
+FROM (SELECT g::date AS d FROM generate_series($3::date - 40, $4::date + 40, interval '1 day') AS g) AS days,
+     jsonb_each($1::jsonb -> 'weekly') AS w(day, ivs),
+     jsonb_array_elements_text(w.ivs) AS iv
+WHERE w.day = lower(to_char(d, 'dy'))
+  AND NOT (to_char(d, 'YYYY-MM-DD') IN (SELECT jsonb_array_elements_text(coalesce($1::jsonb -> 'holidays', '[]'))))`,
+		`CREATE OR REPLACE FUNCTION xc_bsec(a timestamptz, b timestamptz) RETURNS numeric LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL
+    ELSE coalesce((SELECT sum(extract(epoch FROM least(b, x.e) - greatest(a, x.s)))
+                   FROM xc_business x WHERE x.s < b AND x.e > a), 0) END
+$$`,
+	} {
+		args := []any{}
+		if strings.Contains(stmt, "$1") {
+			args = []any{string(bh), cfg.TimeZone, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly)}
+		}
+		if _, err := db.Pool.Exec(t.Context(), stmt, args...); err != nil {
+			t.Fatalf("business hours SQL: %v", err)
+		}
+	}
 }
 
 // xcDecode decodes JSON keeping numbers as json.Number.
@@ -335,6 +398,10 @@ func xcStats(t *testing.T, db *store.DB, q query.Query) (*query.Result, []byte) 
 // aggregator: the path that does not go through the blocks.
 func xcRowPath(t *testing.T, db *store.DB, cfg *metrics.Config, q query.Query) *query.Result {
 	t.Helper()
+	if q.Hours != "" {
+		c := cfg.WithHours(q.Hours)
+		cfg = &c
+	}
 	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
 	agg := metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy)
 	if err := db.Rooms(t.Context(), q.Tenant, start, end, func(r *metrics.Room) error {
@@ -857,4 +924,64 @@ FROM room_facts WHERE tenant_id = 'globex'`).Scan(&first, &second, &day); err !=
 		t.Errorf("New York 2026-11-01: want the 24 hour rows 00..23 (both 01:00 hours in one), got %d: %v", len(keys), keys)
 	}
 	t.Logf("New York 2026-11-01: 01:00 group has %d rooms = %d (EDT) + %d (EST); %d rooms in 24 hour rows", got, first, second, sum)
+}
+
+// TestStatsCrossCheckBusinessHours: hours=business against the SQL of
+// business time (xcBusinessSQL) on ten days of synthetic rooms of a Seoul
+// tenant whose hours have a lunch break, a short Saturday, a closed Sunday
+// and two holidays: rooms crossing the lunch break and closing time, rooms
+// of the night, every metric, grouped by day, hour, agent and in_hours.
+func TestStatsCrossCheckBusinessHours(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := t.Context()
+	acme := xcConfigs()[0]
+	acme.BusinessHours = &metrics.BusinessHours{
+		Weekly: map[string][]string{
+			"mon": {"09:00-12:00", "13:00-18:00"}, "tue": {"09:00-12:00", "13:00-18:00"},
+			"wed": {"09:00-12:00", "13:00-18:00"}, "thu": {"09:00-12:00", "13:00-18:00"},
+			"fri": {"09:00-12:00", "13:00-18:00"}, "sat": {"10:00-14:00"},
+		},
+		Holidays: []string{"2026-10-03", "2026-10-09"},
+	}
+	if err := acme.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutTenant(ctx, acme); err != nil {
+		t.Fatal(err)
+	}
+	xcGenerate(t, db, "2026-09-30", 10)
+	xcETL(t, db)
+	cfg := xcConfig(t, db, "acme")
+	var tot xcTotals
+	for _, g := range []string{"", "day", "hour", "agent", "in_hours", "day,in_hours", "hour,agent"} {
+		q := xcQuery(t, "acme", "2026-10-01", "2026-10-09", g)
+		q.Hours = metrics.HoursBusiness
+		xcCompare(t, db, cfg, q, &tot)
+	}
+	if tot.rooms == 0 || tot.turns == 0 {
+		t.Fatalf("vacuous: %+v", tot)
+	}
+
+	// Not vacuous: business time shortens the waits of rooms that cross
+	// closing time or the night, and some rooms open out of hours.
+	total := func(hours string, groupBy string) []metrics.Row {
+		q := xcQuery(t, "acme", "2026-10-01", "2026-10-09", groupBy)
+		q.Hours = hours
+		res, _ := xcStats(t, db, q)
+		return res.Rows
+	}
+	all, bus := total(metrics.HoursAll, "")[0], total(metrics.HoursBusiness, "")[0]
+	if !(bus.Values[metrics.MWaitAvg].V < all.Values[metrics.MWaitAvg].V) || !(bus.Values[metrics.MHandleAvg].V < all.Values[metrics.MHandleAvg].V) {
+		t.Errorf("business wait %v / handle %v not below calendar %v / %v: no room crosses the hours",
+			bus.Values[metrics.MWaitAvg], bus.Values[metrics.MHandleAvg], all.Values[metrics.MWaitAvg], all.Values[metrics.MHandleAvg])
+	}
+	if bus.Values[metrics.MRooms] != all.Values[metrics.MRooms] || bus.Values[metrics.MAbandoned] != all.Values[metrics.MAbandoned] {
+		t.Errorf("counts changed with the hours: rooms %v/%v, abandoned %v/%v", bus.Values[metrics.MRooms], all.Values[metrics.MRooms],
+			bus.Values[metrics.MAbandoned], all.Values[metrics.MAbandoned])
+	}
+	in := total(metrics.HoursBusiness, "in_hours")
+	if len(in) != 2 || in[0].Values[metrics.MRooms].V == 0 || in[1].Values[metrics.MRooms].V == 0 {
+		t.Errorf("in_hours rows %d: want rooms both in and out of hours", len(in))
+	}
 }

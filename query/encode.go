@@ -60,9 +60,12 @@ func AppendRowJSON(b []byte, row *metrics.Row) []byte {
 	for _, k := range row.Keys {
 		b = appendString(b, k.Column())
 		b = append(b, ':')
-		if k.Null {
+		switch {
+		case k.Null:
 			b = append(b, "null"...)
-		} else {
+		case k.Key == "in_hours":
+			b = strconv.AppendBool(b, k.Bool)
+		default:
 			b = appendString(b, k.String())
 		}
 		b = append(b, ',')

@@ -509,6 +509,8 @@ func xcCheckCSVMatchesJSON(t *testing.T, res *query.Result, body []byte) {
 				cellOK = rec[j] == ""
 			case string:
 				cellOK = rec[j] == x
+			case bool:
+				cellOK = rec[j] == strconv.FormatBool(x)
 			case json.Number:
 				a, err1 := strconv.ParseFloat(string(x), 64)
 				b, err2 := strconv.ParseFloat(rec[j], 64)

@@ -24,6 +24,8 @@ func (r *Result) Table() export.Table {
 			kind = metrics.FieldDate
 		case "hour":
 			kind = metrics.FieldLocalTime
+		case "in_hours":
+			kind = metrics.FieldBool
 		}
 		cols[i] = export.Column{Name: header[i], Kind: kind}
 		i++
@@ -54,6 +56,8 @@ func keyCell(k metrics.GroupKey) metrics.Cell {
 		return metrics.Cell{T: k.Date}
 	case k.Key == "hour":
 		return metrics.Cell{T: k.Date.Add(time.Duration(k.Hour) * time.Hour)}
+	case k.Key == "in_hours":
+		return metrics.Cell{B: k.Bool}
 	}
 	return metrics.Cell{S: k.String()}
 }

@@ -89,3 +89,63 @@ func TestDailyMatchesStats(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyFollowsHours: the report is in the tenant's hours setting, and a
+// change of the setting or of the business hours is in the very next
+// report.
+func TestDailyFollowsHours(t *testing.T) {
+	t.Parallel()
+	db := seed(t, 1, 3, 200)
+	ctx := context.Background()
+	gen := &reports.Generator{DB: db}
+	tenant, err := db.Tenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := tenant.Config
+	total := func(hours string) metrics.Row {
+		t.Helper()
+		c := cfg.WithHours(hours)
+		res, err := query.StatsWith(ctx, db, &c, query.Query{Tenant: "acme", From: day, To: day, GroupBy: []string{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Rows[0]
+	}
+	report := func() metrics.Row {
+		t.Helper()
+		d, err := gen.Daily(ctx, "acme", day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Total
+	}
+	cfg.BusinessHours = &metrics.BusinessHours{Weekly: map[string][]string{
+		"mon": {"09:00-18:00"}, "tue": {"09:00-18:00"}, "wed": {"09:00-18:00"}, "thu": {"09:00-18:00"},
+		"fri": {"09:00-18:00"}, "sat": {"09:00-18:00"}, "sun": {"09:00-18:00"}}}
+	for _, hours := range []string{metrics.HoursBusiness, metrics.HoursAll, metrics.HoursBusiness} {
+		cfg.Hours = hours
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutTenant(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := report(), total(hours); !reflect.DeepEqual(got, want) {
+			t.Errorf("hours=%s: the report's total differs from /sqi's", hours)
+		}
+	}
+	if reflect.DeepEqual(total(metrics.HoursAll), total(metrics.HoursBusiness)) {
+		t.Fatal("business hours change nothing on this day: the test proves nothing")
+	}
+	// New business hours are in the next report.
+	before := report()
+	cfg.BusinessHours.Weekly = map[string][]string{"mon": {"10:00-11:00"}, "tue": {"10:00-11:00"}, "wed": {"10:00-11:00"},
+		"thu": {"10:00-11:00"}, "fri": {"10:00-11:00"}, "sat": {"10:00-11:00"}, "sun": {"10:00-11:00"}}
+	if err := db.PutTenant(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if after := report(); reflect.DeepEqual(after, before) || !reflect.DeepEqual(after, total(metrics.HoursBusiness)) {
+		t.Error("the next report does not follow the new business hours")
+	}
+}

@@ -27,6 +27,7 @@ type texts struct {
 	Weakest, VsPrev, VsWeek                                      string
 	Kinds                                                        [4]string
 	Extra                                                        map[string]string
+	HoursMode                                                    map[string]string // all, business
 }
 
 var textsEN = texts{
@@ -83,7 +84,12 @@ var textsEN = texts{
 	VsPrev:      "vs previous day",
 	VsWeek:      "vs 7-day avg",
 	Kinds:       [4]string{"count", "seconds", "percent (0-100)", "points"},
+	HoursMode: map[string]string{
+		metrics.HoursAll:      "Durations: calendar time",
+		metrics.HoursBusiness: "Durations: business hours only",
+	},
 	Extra: map[string]string{
+		"hours":           "Hours",
 		"sqi":             "Service Quality Index: the weight-averaged points of the components whose metric is not null.",
 		"grade":           "The first grade whose minimum the SQI (rounded to 1 decimal) reaches.",
 		"components":      "Each component maps its metric linearly from worst (0 points) to target (100 points), clamped to 0..100.",
@@ -149,7 +155,12 @@ var textsKO = texts{
 	VsPrev:      "전일 대비",
 	VsWeek:      "7일 평균 대비",
 	Kinds:       [4]string{"건수", "초", "퍼센트 (0-100)", "점수"},
+	HoursMode: map[string]string{
+		metrics.HoursAll:      "시간 기준: 전체 시간",
+		metrics.HoursBusiness: "시간 기준: 운영 시간만",
+	},
 	Extra: map[string]string{
+		"hours":           "시간 기준",
 		"sqi":             "서비스 품질 지수: 지표가 null이 아닌 구성 요소 점수의 가중 평균.",
 		"grade":           "SQI(소수 첫째 자리 반올림)가 처음으로 도달하는 등급 기준.",
 		"components":      "각 구성 요소는 지표를 최저(0점)에서 목표(100점)까지 선형으로 환산하며 0~100으로 제한.",

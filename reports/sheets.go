@@ -53,10 +53,10 @@ func (b *book) summary() error {
 	d, t := b.d, b.t
 	s := b.sheet("Summary")
 	s.set(1, 1, fmt.Sprintf("%s · %s", d.Config.Name, t.Title), "title")
-	s.set(1, 2, fmt.Sprintf("%s %s (%s) · %s %s · %s %s – %s (%.0f h) · %s %s",
+	s.set(1, 2, fmt.Sprintf("%s %s (%s) · %s %s · %s %s – %s (%.0f h) · %s · %s %s",
 		t.Date, d.Date(), weekday(d.Day, d.Config.Locale == "ko"), t.TimeZone, d.Config.TimeZone,
 		t.Period, d.Start.In(b.loc).Format("2006-01-02 15:04"), d.End.In(b.loc).Format("2006-01-02 15:04"), d.End.Sub(d.Start).Hours(),
-		t.Generated, d.GeneratedAt.In(b.loc).Format("2006-01-02 15:04 MST")), "subtitle")
+		t.HoursMode[d.Config.Hours], t.Generated, d.GeneratedAt.In(b.loc).Format("2006-01-02 15:04 MST")), "subtitle")
 
 	head := []string{t.Key, t.Label, t.Day, t.Prev, t.Change, t.Week, t.ChangeWeek}
 	for i, h := range head {
@@ -372,6 +372,7 @@ func (b *book) definitions() error {
 	add("sl_threshold_s", t.Extra["sl_threshold_s"], t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.SLThresholdS))
 	add("short_abandon_s", t.Extra["short_abandon_s"], t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.ShortAbandonS))
 	add("timezone", t.TimeZone, "", d.Config.TimeZone)
+	add("hours", t.Extra["hours"], "", t.HoursMode[d.Config.Hours])
 
 	section(t.Extra["metrics"])
 	for i, m := range metrics.Catalog {

@@ -11,7 +11,7 @@ import (
 
 func init() {
 	commands["stats"] = command{
-		usage:   "--tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--group-by K,...] [--format json|csv|table]",
+		usage:   "--tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--group-by K,...] [--hours all|business] [--format json|csv|table]",
 		summary: "Print the SQI and metrics of a tenant's rooms, one row per group.",
 		details: "A room counts on the local date it opened, from --from to --to inclusive. json is exactly the body of GET /v1/tenants/T/sqi; csv has the same columns; table shows the main metrics, for people. Every metric is defined in docs/metrics.md.",
 		env:     "DATABASE_URL",
@@ -25,7 +25,8 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.Tenant, "tenant", "", "the tenant id `T` (see 'sqi tenant list')")
 	fs.StringVar(&p.From, "from", "", "the first local date, `YYYY-MM-DD`, in the tenant's time zone")
 	fs.StringVar(&p.To, "to", "", "the last local date, `YYYY-MM-DD` (inclusive; at most 400 days after --from)")
-	fs.StringVar(&p.GroupBy, "group-by", "", "comma list `K,...` of hour, day, week, month, agent, team, channel, category (default: one total row)")
+	fs.StringVar(&p.GroupBy, "group-by", "", "comma list `K,...` of hour, day, week, month, agent, team, channel, category, in_hours (default: one total row)")
+	fs.StringVar(&p.Hours, "hours", "", "what durations count, `all` (every second) or business (the tenant's business hours only); default: the tenant's hours setting")
 	format := fs.String("format", "json", "the output `FORMAT`: json, csv, or table (for people: the main metrics only)")
 	fs.require("tenant", "from", "to")
 	if err := parse(fs, args); err != nil {

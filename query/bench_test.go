@@ -3,49 +3,44 @@ package query_test
 import (
 	"context"
 	"testing"
-	"time"
 
-	"sqi/etl"
-	"sqi/internal/pgtest"
+	"sqi/internal/benchdata"
 	"sqi/metrics"
 	"sqi/query"
 	"sqi/store"
-	"sqi/synth"
 )
 
-// BenchmarkStatsMonth answers `sqi stats` over a month of 50,000 rooms a
-// day in one tenant (1.5 million rooms): one real generated day, its facts
-// copied to the 29 days before it. Sub-benchmarks: the blocks path that
-// `sqi stats` and the API use, and as the baseline in the same run, the
-// same query over room_facts rows.
+// BenchmarkStatsMonth answers /sqi over the month of the performance
+// budgets (internal/benchdata: 1.5 million rooms of one tenant):
+//
+//   - warm: the engine of a running server, its cache holding the month's
+//     block partials (what a dashboard's repeated queries meet);
+//   - cold: a fresh engine, as after a configuration change or in `sqi
+//     stats` (every block read, decoded and aggregated);
+//   - business: the same with hours=business over a tenant's business
+//     hours (09:00–18:00 weekdays, a lunch break, Saturday mornings);
+//   - rows-baseline: the naive path in the same run, every room_facts row
+//     of the month through one aggregator.
 func BenchmarkStatsMonth(b *testing.B) {
-	db := pgtest.New(b)
+	db, _ := benchdata.Month(b)
 	ctx := b.Context()
-	last := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
-	if _, err := synth.Generate(ctx, db.Pool, synth.Options{Tenants: 1, Days: 1, RoomsPerDay: 50_000, Seed: 1, Start: last}); err != nil {
+	tenant := benchdata.Tenant()
+	t, err := db.Tenant(ctx, tenant)
+	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := (&etl.Runner{Source: db.Pool, Store: db}).RunOnce(ctx); err != nil {
+	cfg := t.Config
+	business := cfg
+	business.BusinessHours = &metrics.BusinessHours{Weekly: map[string][]string{
+		"mon": {"09:00-12:00", "13:00-18:00"}, "tue": {"09:00-12:00", "13:00-18:00"}, "wed": {"09:00-12:00", "13:00-18:00"},
+		"thu": {"09:00-12:00", "13:00-18:00"}, "fri": {"09:00-12:00", "13:00-18:00"}, "sat": {"09:00-13:00"}}}
+	business.Hours = metrics.HoursBusiness
+	if err := business.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	const copyDays = `INSERT INTO room_facts (tenant_id, room_id, opened_at, queued_at, assigned_at, closed_at,
-  agent_id, team_id, channel, category, wait_s, first_response_s, assigned_response_s, handle_s, wrapup_s,
-  dropped, transfers, score, reply_s, reply_agent, customer_reply_s, customer_reply_agent, invalid_reason, events, rejected_events)
-SELECT tenant_id, room_id || '-' || d, opened_at - d * interval '1 day', queued_at - d * interval '1 day',
-  assigned_at - d * interval '1 day', closed_at - d * interval '1 day',
-  agent_id, team_id, channel, category, wait_s, first_response_s, assigned_response_s, handle_s, wrapup_s,
-  dropped, transfers, score, reply_s, reply_agent, customer_reply_s, customer_reply_agent, invalid_reason, events, rejected_events
-FROM room_facts, generate_series(1, 29) d;
-INSERT INTO blocks_dirty SELECT DISTINCT tenant_id, (opened_at AT TIME ZONE 'UTC')::date FROM room_facts ON CONFLICT DO NOTHING`
-	if _, err := db.Pool.Exec(ctx, copyDays); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.RebuildBlocks(ctx); err != nil {
-		b.Fatal(err)
-	}
-	tenant := synth.Tenants(1)[0].ID
-	for _, gb := range []string{"", "day", "agent"} {
-		q, err := query.Parse(query.Params{Tenant: tenant, From: "2026-10-02", To: "2026-10-31", GroupBy: gb})
+	warm := query.NewEngine(db, 1<<30)
+	for _, gb := range []string{"agent", "", "day", "hour,team"} {
+		q, err := query.Parse(query.Params{Tenant: tenant, From: "2026-10-01", To: "2026-10-30", GroupBy: gb})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -53,36 +48,47 @@ INSERT INTO blocks_dirty SELECT DISTINCT tenant_id, (opened_at AT TIME ZONE 'UTC
 		if name == "" {
 			name = "total"
 		}
-		var rooms float64
-		b.Run(name+"/blocks", func(b *testing.B) {
-			for b.Loop() {
-				res, err := query.Stats(ctx, db, q)
-				if err != nil {
+		run := func(label string, c *metrics.Config, eng func() *query.Engine) {
+			b.Run(name+"/"+label, func(b *testing.B) {
+				var rooms float64
+				e := eng()
+				if _, err := e.Stats(ctx, c, q); err != nil { // warms a shared engine
 					b.Fatal(err)
 				}
-				rooms = 0
-				for _, r := range res.Rows {
-					rooms += r.Values[metrics.MRooms].V
+				for b.Loop() {
+					res, err := eng().Stats(ctx, c, q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					rooms = 0
+					for _, r := range res.Rows {
+						rooms += r.Values[metrics.MRooms].V
+					}
 				}
-			}
-			b.ReportMetric(rooms, "rooms")
-		})
-		b.Run(name+"/rows-baseline", func(b *testing.B) {
-			for b.Loop() {
-				rooms = statsFromRows(b, ctx, db, q)
-			}
-			b.ReportMetric(rooms, "rooms")
-		})
+				b.ReportMetric(rooms, "rooms")
+			})
+		}
+		shared := func() *query.Engine { return warm }
+		fresh := func() *query.Engine { return query.NewEngine(db, 0) }
+		run("warm", &cfg, shared)
+		if gb == "agent" {
+			run("cold", &cfg, fresh)
+			run("business-warm", &business, shared)
+			run("business-cold", &business, fresh)
+			b.Run(name+"/rows-baseline", func(b *testing.B) {
+				var rooms float64
+				for b.Loop() {
+					rooms = statsFromRows(b, ctx, db, &cfg, q)
+				}
+				b.ReportMetric(rooms, "rooms")
+			})
+		}
 	}
 }
 
-func statsFromRows(b *testing.B, ctx context.Context, db *store.DB, q query.Query) float64 {
-	t, err := db.Tenant(ctx, q.Tenant)
-	if err != nil {
-		b.Fatal(err)
-	}
-	agg := metrics.NewAggregator(&t.Config, q.From, q.To, q.GroupBy)
-	start, end := metrics.DayBounds(q.From, q.To, t.Config.Location())
+func statsFromRows(b *testing.B, ctx context.Context, db *store.DB, cfg *metrics.Config, q query.Query) float64 {
+	agg := metrics.NewAggregator(cfg, q.From, q.To, q.GroupBy)
+	start, end := metrics.DayBounds(q.From, q.To, cfg.Location())
 	if err := db.Rooms(ctx, q.Tenant, start, end, func(r *metrics.Room) error { agg.Add(r); return nil }); err != nil {
 		b.Fatal(err)
 	}

@@ -75,12 +75,12 @@ type acc struct {
 	answeredInSL, dropped, answeredClosed, transfers            int
 	surveys, satisfied, scoreSum                                int
 
-	waits   []int64
+	waits   run // sorted when sealed
 	waitSum int64
 	durs    [NumDurations]sum // wait unused: waits and waitSum hold it
 	cust    sum
 
-	replies                []int64 // answered reply turns
+	replies                run // answered reply turns, sorted when sealed
 	replySum               int64
 	replyTurns, unanswered int
 }
@@ -214,7 +214,7 @@ func (a *Aggregator) Add(r *Room) {
 		g.queued++
 		g.answered++
 		w, _ := r.Micros(DWait, a.clock)
-		g.waits = append(g.waits, w)
+		g.waits.add(w)
 		g.waitSum += w
 		if Secs(w) <= a.cfg.SLThresholdS {
 			g.answeredInSL++
@@ -260,7 +260,7 @@ func (a *Aggregator) Add(r *Room) {
 		tg.replyTurns++
 		if t.Answered() {
 			us := t.Micros(a.clock)
-			tg.replies = append(tg.replies, us)
+			tg.replies.add(us)
 			tg.replySum += us
 		} else {
 			tg.unanswered++
@@ -285,10 +285,11 @@ type Partial struct {
 // a Partial; the aggregator must not be used afterwards.
 func (a *Aggregator) Seal() *Partial {
 	p := &Partial{groupBy: a.groupBy, groups: a.groups}
+	var buf []uint32
 	for k, g := range a.groups {
-		slices.Sort(g.waits)
-		slices.Sort(g.replies)
-		p.bytes += 8*(cap(g.waits)+cap(g.replies)) + 300 + len(k.agent) + len(k.team) + len(k.channel) + len(k.category)
+		buf = g.waits.seal(buf)
+		buf = g.replies.seal(buf)
+		p.bytes += g.waits.bytes() + g.replies.bytes() + 300 + len(k.agent) + len(k.team) + len(k.channel) + len(k.category)
 	}
 	a.groups = nil
 	return p
@@ -333,12 +334,15 @@ type okey struct {
 // percentile values, one per partial group that fed it.
 type out struct {
 	acc
-	waitRuns, replyRuns [][]int64
+	waitRuns, replyRuns []*run
 	waitMax             int64
 }
 
-// Combine computes the rows of the local dates from..to from partials made
-// with the grouping groupBy, which it only reads. With no groupBy there is
+// Combine computes the rows of the local dates from..to from partials,
+// which it only reads, grouped by groupBy. A partial may have been made
+// with the same grouping or a finer one: a row of groupBy is the sum of the
+// partial's groups that share its keys (day, week and month come from
+// every partial, which is cut by local day). With no groupBy there is
 // exactly one row, even when there are no rooms. maxRows > 0 bounds the
 // number of rows: beyond it Combine stops with ErrTooManyGroups.
 func Combine(cfg *Config, from, to time.Time, groupBy []string, parts []*Partial, maxRows int) ([]Row, error) {
@@ -349,22 +353,46 @@ func Combine(cfg *Config, from, to time.Time, groupBy []string, parts []*Partial
 	lo, hi := daysSinceEpoch(from.Date()), daysSinceEpoch(to.Date())
 	rows := make(map[okey]*out)
 	for _, p := range parts {
-		if !slices.Equal(p.groupBy, groupBy) {
-			return nil, fmt.Errorf("combine: a partial grouped by %v in rows grouped by %v", p.groupBy, groupBy)
+		for _, k := range groupBy {
+			switch k {
+			case "day", "week", "month":
+			default:
+				if !slices.Contains(p.groupBy, k) {
+					return nil, fmt.Errorf("combine: a partial grouped by %v has no key %s", p.groupBy, k)
+				}
+			}
 		}
 		for k, g := range p.groups {
 			if k.day < lo || k.day > hi {
 				continue
 			}
-			ok := okey{hour: k.hour, inHours: k.inHours, agent: k.agent, team: k.team, channel: k.channel, cat: k.category}
+			var ok okey
 			if by[byDay] || by[byHour] {
 				ok.day = k.day
+			}
+			if by[byHour] {
+				ok.hour = k.hour
 			}
 			if by[byWeek] {
 				ok.week = isoMonday(k.day)
 			}
 			if by[byMonth] {
 				ok.month = monthOf(k.day)
+			}
+			if by[byInHours] {
+				ok.inHours = k.inHours
+			}
+			if by[byAgent] {
+				ok.agent = k.agent
+			}
+			if by[byTeam] {
+				ok.team = k.team
+			}
+			if by[byChannel] {
+				ok.channel = k.channel
+			}
+			if by[byCategory] {
+				ok.cat = k.category
 			}
 			o := rows[ok]
 			if o == nil {
@@ -375,12 +403,12 @@ func Combine(cfg *Config, from, to time.Time, groupBy []string, parts []*Partial
 				rows[ok] = o
 			}
 			o.merge(g)
-			if len(g.waits) > 0 {
-				o.waitRuns = append(o.waitRuns, g.waits)
-				o.waitMax = max(o.waitMax, g.waits[len(g.waits)-1])
+			if g.waits.len() > 0 {
+				o.waitRuns = append(o.waitRuns, &g.waits)
+				o.waitMax = max(o.waitMax, g.waits.last())
 			}
-			if len(g.replies) > 0 {
-				o.replyRuns = append(o.replyRuns, g.replies)
+			if g.replies.len() > 0 {
+				o.replyRuns = append(o.replyRuns, &g.replies)
 			}
 		}
 	}

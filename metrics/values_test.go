@@ -22,12 +22,12 @@ func TestPercentileRunsEqualsSort(t *testing.T) {
 					all[i] = int64(rng.IntN(n/2+1)) * 250_000
 				case 1: // long tail, µs
 					all[i] = int64(rng.ExpFloat64() * 2e7)
-				default: // around zero
-					all[i] = int64(rng.IntN(2001)) - 1000
+				default: // around 2^32 µs, where runs change from 32 to 64 bits
+					all[i] = math.MaxUint32 - 1000 + int64(rng.IntN(2001))
 				}
 			}
 			// Cut into runs of random lengths, each sorted.
-			var runs [][]int64
+			var runs []*run
 			for i := 0; i < n; {
 				l := 1 + rng.IntN(max(1, n/(1+trial)))
 				if trial == 0 {
@@ -35,7 +35,8 @@ func TestPercentileRunsEqualsSort(t *testing.T) {
 				}
 				r := slices.Clone(all[i:min(n, i+l)])
 				slices.Sort(r)
-				runs = append(runs, r)
+				packed := newRun(r)
+				runs = append(runs, &packed)
 				i += l
 			}
 			sorted := slices.Clone(all)
@@ -54,4 +55,48 @@ func TestPercentileRunsEqualsSort(t *testing.T) {
 	if got := percentileRuns(nil, 0, 0.5); !math.IsNaN(got) {
 		t.Errorf("no values: %v, want NaN", got)
 	}
+}
+
+// sortSmall sorts like slices.Sort, for every size and span; a run sorts
+// values on both sides of 2^32.
+func TestSortSmall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var buf []uint32
+	for _, n := range []int{0, 1, 2, 255, 256, 257, 1000, 70_000} {
+		for _, span := range []int64{1, 2, 1000, 1 << 20, 1 << 32} {
+			a := make([]uint32, n)
+			for i := range a {
+				a[i] = uint32(rng.Int64N(span))
+			}
+			want := slices.Clone(a)
+			slices.Sort(want)
+			buf = sortSmall(a, buf)
+			if !slices.Equal(a, want) {
+				t.Fatalf("n=%d span=%d: not sorted", n, span)
+			}
+		}
+	}
+	var r run
+	var all []int64
+	for range 5000 {
+		x := math.MaxUint32 - 2500 + rng.Int64N(5000)
+		r.add(x)
+		all = append(all, x)
+	}
+	r.seal(nil)
+	slices.Sort(all)
+	for i, x := range all {
+		if r.at(i) != x {
+			t.Fatalf("run[%d] = %d, want %d", i, r.at(i), x)
+		}
+	}
+}
+
+// newRun packs sorted durations into a run.
+func newRun(sorted []int64) run {
+	var r run
+	for _, x := range sorted {
+		r.add(x)
+	}
+	return r
 }

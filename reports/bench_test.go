@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sqi/internal/benchdata"
 	sqimetrics "sqi/metrics"
 	"sqi/reports"
 	"sqi/store"
@@ -58,57 +59,47 @@ func peakHeap(fn func() error) (peak uint64, err error) {
 	return high - base, err
 }
 
-// BenchmarkDailyReport writes the workbook of one tenant's day of 5,000
-// and of 50,000 rooms, and reports the time to compute the day
-// (query.StatsWith ×8: the day by 6 groupings, 14 days by day, the 7 days
-// before), the time to write the workbook (Rooms sheet streamed from
-// room_facts), the peak heap of each above what was live before, and the
-// size. The workbook's peak does not grow with the rooms: the Rooms sheet
-// is streamed (the aggregation's does, as query.Stats's: percentiles keep
-// their values). With
-// days=15 the trend and the 7-day baseline read full days too (750,000
-// rooms; seeding takes minutes).
-//
-//	SQI_TEST_DATABASE_URL=$(scripts/pg.sh) go test ./reports -run '^$' -bench DailyReport -benchtime 3x
+// BenchmarkDailyReport writes the workbook of a 50,000-room day of the
+// month of the budgets (internal/benchdata), and reports the time to
+// compute the day (the day's tables, the 14-day trend and the 7 days
+// before: 15 days of blocks), the time to write the workbook (the Rooms
+// sheet streamed from room_facts), the peak heap of each above what was
+// live before, and the size. The whole process (`sqi report daily`, with
+// its peak RSS) is BenchmarkReportDailyProcess in cmd/sqi.
 func BenchmarkDailyReport(b *testing.B) {
-	for _, c := range []struct{ rooms, days int }{{5_000, 1}, {50_000, 1}, {100_000, 1}, {50_000, 15}} {
-		b.Run(fmt.Sprintf("rooms=%d/days=%d", c.rooms, c.days), func(b *testing.B) {
-			t0 := time.Now()
-			db := seed(b, 1, c.days, c.rooms)
-			b.Logf("seeded %d days × %d rooms in %s", c.days, c.rooms, time.Since(t0).Round(time.Second))
-			gen := &reports.Generator{DB: db}
-			ctx := context.Background()
-			var computeT, writeT time.Duration
-			var computePeak, writePeak uint64
-			var size int
-			for b.Loop() {
-				var d *reports.Daily
-				var buf countWriter
-				start := time.Now()
-				p, err := peakHeap(func() (err error) {
-					d, err = gen.Daily(ctx, "acme", day)
-					return err
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				mid := time.Now()
-				q, err := peakHeap(func() error { return gen.WriteWorkbook(ctx, d, &buf) })
-				if err != nil {
-					b.Fatal(err)
-				}
-				computeT += mid.Sub(start)
-				writeT += time.Since(mid)
-				computePeak, writePeak, size = max(computePeak, p), max(writePeak, q), buf.n
-			}
-			n := float64(b.N)
-			b.ReportMetric(computeT.Seconds()/n, "compute-s")
-			b.ReportMetric(writeT.Seconds()/n, "workbook-s")
-			b.ReportMetric(float64(computePeak)/(1<<20), "compute-peak-MB")
-			b.ReportMetric(float64(writePeak)/(1<<20), "workbook-peak-MB")
-			b.ReportMetric(float64(size)/(1<<20), "xlsx-MB")
+	db, _ := benchdata.Month(b)
+	gen := &reports.Generator{DB: db}
+	ctx := context.Background()
+	day := benchdata.Start.AddDate(0, 0, 15)
+	var computeT, writeT time.Duration
+	var computePeak, writePeak uint64
+	var size int
+	for b.Loop() {
+		var d *reports.Daily
+		var buf countWriter
+		start := time.Now()
+		p, err := peakHeap(func() (err error) {
+			d, err = gen.Daily(ctx, benchdata.Tenant(), day)
+			return err
 		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		q, err := peakHeap(func() error { return gen.WriteWorkbook(ctx, d, &buf) })
+		if err != nil {
+			b.Fatal(err)
+		}
+		computeT += mid.Sub(start)
+		writeT += time.Since(mid)
+		computePeak, writePeak, size = max(computePeak, p), max(writePeak, q), buf.n
 	}
+	n := float64(b.N)
+	b.ReportMetric(computeT.Seconds()/n, "compute-s")
+	b.ReportMetric(writeT.Seconds()/n, "workbook-s")
+	b.ReportMetric(float64(computePeak)/(1<<20), "compute-peak-MB")
+	b.ReportMetric(float64(writePeak)/(1<<20), "workbook-peak-MB")
+	b.ReportMetric(float64(size)/(1<<20), "xlsx-MB")
 }
 
 // BenchmarkRoomsSheetBaseline is the baseline of the streamed Rooms

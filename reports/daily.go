@@ -143,16 +143,21 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 	}
 	c := &d.Config
 
-	dayTables := [][]string{{}, {"hour"}, {"agent"}, {"team"}, {"channel"}, {"category"}}
+	// The day's total comes from its hourly partials; the trend by day and
+	// the week before from partials of no grouping, cut by local day.
+	dayTables := [][]string{{"hour"}, {"agent"}, {"team"}, {"channel"}, {"category"}}
 	parts, err := eng.Partials(ctx, c, tenantID, day, day, dayTables)
 	if err != nil {
 		return nil, fail(err)
 	}
-	rows := make([][]metrics.Row, len(dayTables))
+	rows := make([][]metrics.Row, len(dayTables)+1)
 	for i, gb := range dayTables {
-		if rows[i], err = metrics.Combine(c, day, day, gb, parts[i], 0); err != nil {
+		if rows[i+1], err = metrics.Combine(c, day, day, gb, parts[i], 0); err != nil {
 			return nil, fail(err)
 		}
+	}
+	if rows[0], err = metrics.Combine(c, day, day, []string{}, parts[0], 0); err != nil {
+		return nil, fail(err)
 	}
 	d.Total = rows[0][0]
 	empty := emptyRow(c, day)
@@ -168,7 +173,7 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 	}
 
 	first := day.AddDate(0, 0, -(TrendDays - 1))
-	trend, err := eng.Partials(ctx, c, tenantID, first, day, [][]string{{"day"}, {}})
+	trend, err := eng.Partials(ctx, c, tenantID, first, day, [][]string{{}})
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -190,7 +195,7 @@ func (g *Generator) Daily(ctx context.Context, tenantID string, day time.Time) (
 		d.Trend = append(d.Trend, TrendDay{Date: date, Row: r})
 	}
 	d.Prev = d.Trend[TrendDays-2].Row
-	week, err := metrics.Combine(c, day.AddDate(0, 0, -WeekDays), day.AddDate(0, 0, -1), []string{}, trend[1], 0)
+	week, err := metrics.Combine(c, day.AddDate(0, 0, -WeekDays), day.AddDate(0, 0, -1), []string{}, trend[0], 0)
 	if err != nil {
 		return nil, fail(err)
 	}

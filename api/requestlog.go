@@ -50,7 +50,10 @@ func (s *Server) observe(c *gin.Context) {
 		status := c.Writer.Status()
 		s.metrics.observeRequest(c, status, d)
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case status == http.StatusServiceUnavailable:
+			level = slog.LevelWarn // the database is away or the server saturated: not a fault of ours
+		case status >= 500:
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(c.Request.Context(), level, "request", logAttrs(c, status, d)...)

@@ -141,7 +141,7 @@ func (s *Server) expensive(c *gin.Context) {
 		}
 		s.metrics.limited.WithLabelValues("saturated").Inc()
 		s.problem(c, &Error{Status: http.StatusServiceUnavailable, Type: "saturated", RetryAfter: concurrencyRetryAfter,
-			Detail: fmt.Sprintf("the server is busy with other clients' expensive requests and none ended within %s: retry after the seconds of Retry-After", l.wait)})
+			Detail: fmt.Sprintf("the server is busy with other clients' expensive requests and none ended within %s: wait the seconds of Retry-After, then try again", l.wait)})
 		return
 	}
 	defer l.total.Release(1)

@@ -23,6 +23,11 @@ type TenantInfo struct {
 	ConfigErrors []string `json:"config_errors,omitempty"`
 }
 
+// TenantsBody is the JSON body of GET /v1/tenants.
+type TenantsBody struct {
+	Tenants []TenantInfo `json:"tenants"`
+}
+
 func tenantInfo(t store.Tenant) TenantInfo {
 	info := TenantInfo{TenantID: t.Config.TenantID, Name: t.Config.Name, TimeZone: t.Config.TimeZone,
 		Locale: t.Config.Locale, Configured: t.Configured}
@@ -64,5 +69,5 @@ func (s *Server) listTenants(c *gin.Context) {
 			out = append(out, tenantInfo(t))
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"tenants": out})
+	c.JSON(http.StatusOK, TenantsBody{Tenants: out})
 }

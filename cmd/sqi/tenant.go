@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"sqi/metrics"
@@ -77,10 +78,25 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TENANT\tNAME\tTIMEZONE\tLOCALE\tCONFIGURED")
+		invalid := 0
 		for _, t := range ts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", t.Config.TenantID, t.Config.Name, t.Config.TimeZone, t.Config.Locale, t.Configured)
+			configured := fmt.Sprint(t.Configured)
+			if t.Invalid != nil {
+				// One tenant's broken configuration must not hide the others.
+				invalid++
+				configured = "INVALID: " + strings.ReplaceAll(t.Invalid.Err.Error(), "\n", "; ")
+				fmt.Fprintf(tw, "%s\t-\t-\t-\t%s\n", t.Config.TenantID, configured)
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Config.TenantID, t.Config.Name, t.Config.TimeZone, t.Config.Locale, configured)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if invalid > 0 {
+			fmt.Fprintf(e.stderr, "%d stored configurations are not valid: put a valid one with 'sqi tenant put'\n", invalid)
+		}
+		return nil
 	}
 	return usagef("unknown tenant sub-command %q: give put, get T or list", args[0])
 }

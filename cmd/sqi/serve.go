@@ -80,6 +80,13 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		}
 		c.API.MaxBodyBytes = n
 	}
+	if v := getenv("AUTH_FAIL_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return c, usagef("AUTH_FAIL_RATE %q: give failed authentications per second per client address, 0 for no limit", v)
+		}
+		c.API.AuthFailRate = rate.Limit(f)
+	}
 	if v := getenv("RATE_LIMIT"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {

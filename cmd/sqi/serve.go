@@ -42,13 +42,15 @@ type serveConfig struct {
 	// ReconcileDays its window; ReconcileDays 0 turns it off.
 	ReconcileAt   time.Duration
 	ReconcileDays int
+	// ETLInterval is how often the ETL and the reports round run.
+	ETLInterval time.Duration
 }
 
 // loadServeConfig reads the environment; a bad value is a usage error
 // naming the variable.
 func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 	c := serveConfig{Addr: ":8080", ShutdownTimeout: 30 * time.Second, API: api.DefaultConfig(),
-		ReconcileAt: 3 * time.Hour, ReconcileDays: 7}
+		ReconcileAt: 3 * time.Hour, ReconcileDays: 7, ETLInterval: time.Minute}
 	if v := getenv("HTTP_ADDR"); v != "" {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			return c, usagef("HTTP_ADDR %q: give host:port or :port, e.g. :8080", v)
@@ -63,6 +65,7 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		{"READY_MAX_ETL_LAG", &c.API.ReadyMaxETLLag, 0},
 		{"REQUEST_TIMEOUT", &c.API.RequestTimeout, time.Second},
 		{"SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0},
+		{"ETL_INTERVAL", &c.ETLInterval, time.Second},
 	}
 	for _, d := range durations {
 		if v := getenv(d.name); v != "" {
@@ -154,7 +157,7 @@ func backgroundServices(b *background, db *store.DB, cfg serveConfig, m *schedul
 		mailer = b.mailer
 	}
 	sched := schedule.New(db, runner, mailer, nil, log)
-	sched.ReconcileAt, sched.ReconcileDays = cfg.ReconcileAt, cfg.ReconcileDays
+	sched.ReconcileAt, sched.ReconcileDays, sched.Every = cfg.ReconcileAt, cfg.ReconcileDays, cfg.ETLInterval
 	sched.ObserveReconcile = m.ObserveReconcile
 	return []service{{name: "scheduler", run: func(ctx context.Context) error {
 		if err := sched.Start(ctx); err != nil {
@@ -246,7 +249,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log.Info("sqi serve started", "addr", ln.Addr().String(), "database", redactURL(e.databaseURL()),
 		"read_database", redactURL(e.getenv("READ_DATABASE_URL")), "source_database", redactURL(e.getenv("SOURCE_DATABASE_URL")),
 		"max_concurrent_per_key", cfg.API.MaxConcurrentPerKey, "max_concurrent", cfg.API.MaxConcurrent,
-		"reconcile_days", cfg.ReconcileDays,
+		"reconcile_days", cfg.ReconcileDays, "etl_interval", cfg.ETLInterval.String(),
 		"ready_max_etl_lag", cfg.API.ReadyMaxETLLag.String(), "request_timeout", cfg.API.RequestTimeout.String(),
 		"max_body_bytes", cfg.API.MaxBodyBytes, "rate_limit", float64(cfg.API.RateLimit), "rate_burst", cfg.API.RateBurst,
 		"reports", daily != nil, "smtp", bg.mailer != nil)

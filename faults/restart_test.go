@@ -106,6 +106,7 @@ func (c *cluster) url(db string) string {
 // serve runs `sqi serve` until the test ends; its log lines are kept.
 type served struct {
 	base string
+	pid  int
 	mu   sync.Mutex
 	log  []string
 }
@@ -124,7 +125,7 @@ func startServe(t *testing.T, env map[string]string) *served {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &served{base: "http://" + env["HTTP_ADDR"]}
+	s := &served{base: "http://" + env["HTTP_ADDR"], pid: cmd.Process.Pid}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -173,7 +174,7 @@ func (s *served) get(t *testing.T, path, key string) answer {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	c := &http.Client{Timeout: 20 * time.Second}
+	c := &http.Client{Timeout: 5 * time.Minute}
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)

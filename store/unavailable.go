@@ -29,6 +29,11 @@ func Unavailable(err error) bool {
 			return true
 		case pgErr.Code == "53300": // too many connections
 			return true
+		case pgErr.Code == "40001" && strings.Contains(pgErr.Message, "conflict with recovery"):
+			// A hot standby (READ_DATABASE_URL) cancelled the query to
+			// replay the primary's changes: the same query a moment later
+			// works.
+			return true
 		}
 		return false
 	}

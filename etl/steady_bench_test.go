@@ -49,7 +49,7 @@ FROM held GROUP BY 1 ORDER BY 2 DESC LIMIT 1) x`).Scan(&busiest, &total); err !=
 	r := &etl.Runner{Source: db.Pool, Store: db}
 
 	// The backlog baseline: the whole day in one run.
-	exec(`INSERT INTO chat_events (`+cols+`) SELECT `+cols+` FROM held`)
+	exec(`INSERT INTO chat_events (` + cols + `) SELECT ` + cols + ` FROM held`)
 	exec(`VACUUM ANALYZE chat_events`)
 	t0 := time.Now()
 	if _, err := r.RunOnce(ctx); err != nil {

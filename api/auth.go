@@ -56,6 +56,7 @@ var dummyHash = make([]byte, 32)
 func (s *Server) authenticate(c *gin.Context) {
 	addr, now := c.ClientIP(), s.now()
 	if blocked, wait := s.auth.blocked(addr, now); blocked {
+		c.Set(ctxQuiet, true)
 		s.metrics.limited.WithLabelValues("auth").Inc()
 		s.problem(c, &Error{Status: http.StatusTooManyRequests, Type: "rate-limited", RetryAfter: wait,
 			Detail: fmt.Sprintf("too many failed authentications from this address (%d, then %g a second): wait the seconds of Retry-After and send a valid API key",

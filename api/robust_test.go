@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -115,7 +117,17 @@ func TestExpensiveSlots(t *testing.T) {
 func TestAuthThrottle(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	h := f.server(t, func(c *api.Config) { c.AuthFailRate, c.AuthFailBurst = 2, 3 }).Handler()
+	var logs syncBuffer
+	srv, err := api.New(api.Deps{Store: f.db, Now: f.clock.now, Log: slog.New(slog.NewJSONHandler(&logs, nil))},
+		func() api.Config {
+			c := api.DefaultConfig()
+			c.RateLimit, c.AuthFailRate, c.AuthFailBurst = 0, 2, 3
+			return c
+		}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
 	from := func(addr, key string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/v1/tenants", nil)
 		req.RemoteAddr = addr + ":4711"
@@ -145,6 +157,15 @@ func TestAuthThrottle(t *testing.T) {
 	}
 	if w := from("203.0.113.8", f.keys[pBad]); w.Code != 401 {
 		t.Errorf("another address, bad key: status %d, want 401", w.Code)
+	}
+	for range 100 {
+		from("203.0.113.7", f.keys[pBad])
+	}
+	if n := strings.Count(logs.String(), `"status":429`); n != 0 {
+		t.Errorf("%d throttled requests logged at info level: a flood of bad keys floods the log", n)
+	}
+	if n := strings.Count(logs.String(), `"status":401`); n != 4 {
+		t.Errorf("%d failed authentications logged, want the 4 that were looked at", n)
 	}
 	f.clock.set(f.clock.now().Add(600 * time.Millisecond)) // 2 a second: one failure back
 	if w := from("203.0.113.7", f.keys[pAdmin]); w.Code != 200 {
@@ -305,4 +326,22 @@ func runETLOn(t *testing.T, db *store.DB) {
 	if _, err := (&etl.Runner{Source: db.Pool, Store: db}).RunOnce(context.Background()); err != nil {
 		t.Fatalf("etl: %v", err)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

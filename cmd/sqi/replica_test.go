@@ -122,7 +122,7 @@ func TestReadsFromStandby(t *testing.T) {
 	_, key, _ := runWith(t, t.Context(), getenv, "apikey", "create", "--role", "admin")
 	key = strings.TrimSpace(key)
 	_, stats, _ := runWith(t, t.Context(), getenv, "stats", "--tenant", "acme", "--from", "2026-03-07", "--to", "2026-03-08", "--group-by", "day,agent")
-	waitReplayed(t, dbURL, readURL)
+	waitReplayed(t, primary, standby) // the standby's own database: ours may not be there yet
 
 	base, logs := startServe(t, servedEnv(dbURL, map[string]string{"READ_DATABASE_URL": readURL, "READY_MAX_ETL_LAG": "0"}))
 	do := func(method, path, body string) (int, string) {

@@ -179,11 +179,11 @@ type snapshot struct {
 	at          time.Time // the runner's clock just before the snapshot was taken
 }
 
-func (r *Runner) openSnapshot(ctx context.Context) (s *snapshot, err error) {
-	s = &snapshot{}
+func (r *Runner) openSnapshot(ctx context.Context) (_ *snapshot, err error) {
+	s := &snapshot{}
 	defer func() {
 		if err != nil {
-			s.close(ctx)
+			s.close(ctx) // what was opened before the failure
 		}
 	}()
 	if s.conn, err = r.Source.Acquire(ctx); err != nil {

@@ -164,3 +164,22 @@ func firstDiff(a, b string) string {
 	lo := max(0, i-200)
 	return "got:  ..." + a[lo:min(len(a), i+200)] + "\nwant: ..." + b[lo:min(len(b), i+200)]
 }
+
+// TestSourceAway: a source that cannot give a snapshot (here: no
+// connection at all) is an error of the run, not a crash.
+func TestSourceAway(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	src, err := pgxpool.New(t.Context(), "postgres://postgres@127.0.0.1:1/none?connect_timeout=2&sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	r := &etl.Runner{Source: src, Store: db}
+	if _, err := r.RunOnce(t.Context()); err == nil {
+		t.Error("RunOnce with the source away: no error")
+	}
+	if _, err := r.Reconcile(t.Context(), 7); err == nil {
+		t.Error("Reconcile with the source away: no error")
+	}
+}

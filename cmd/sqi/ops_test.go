@@ -102,9 +102,18 @@ func TestServeSendsCaughtUpReport(t *testing.T) {
 	if !strings.Contains(msgs[0].Subject, want) || !strings.Contains(msgs[0].Subject, yesterday) {
 		t.Errorf("subject %q, want the day's %q", msgs[0].Subject, want)
 	}
-	ds, err := db.AllDeliveries(t.Context())
-	if err != nil || len(ds) != 1 || ds[0].Status != store.DeliverySent {
-		t.Errorf("deliveries %+v (%v)", ds, err)
+	// Mailpit has the message a moment before the delivery is recorded.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ds, err := db.AllDeliveries(t.Context())
+		if err == nil && len(ds) == 1 && ds[0].Status == store.DeliverySent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("deliveries %+v (%v)", ds, err)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if strings.Contains(logs.String(), "without a fresh etl run") {
 		t.Error("the log says a report went out without a fresh ETL run")

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,26 +51,41 @@ var (
 var dummyHash = make([]byte, 32)
 
 // authenticate checks the bearer key: 401 without one or with a bad one.
+// A client address whose failures exceed AuthFailRate gets 429 before
+// anything is looked up.
 func (s *Server) authenticate(c *gin.Context) {
+	addr, now := c.ClientIP(), s.now()
+	if blocked, wait := s.auth.blocked(addr, now); blocked {
+		c.Set(ctxQuiet, true)
+		s.metrics.limited.WithLabelValues("auth").Inc()
+		s.problem(c, &Error{Status: http.StatusTooManyRequests, Type: "rate-limited", RetryAfter: wait,
+			Detail: fmt.Sprintf("too many failed authentications from this address (%d, then %g a second): wait the seconds of Retry-After and send a valid API key",
+				s.cfg.AuthFailBurst, float64(s.cfg.AuthFailRate))})
+		return
+	}
+	fail := func(e *Error) {
+		s.auth.failed(addr, now)
+		s.problem(c, e)
+	}
 	scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if scheme == "" && token == "" {
-		s.problem(c, errNoKey)
+		s.problem(c, errNoKey) // no attempt: not counted
 		return
 	}
 	if !strings.EqualFold(scheme, "Bearer") {
-		s.problem(c, errBadKey)
+		fail(errBadKey)
 		return
 	}
 	id, secret, ok := parseKey(token)
 	if !ok {
-		s.problem(c, errBadKey)
+		fail(errBadKey)
 		return
 	}
-	k, err := s.store.APIKey(c.Request.Context(), id)
+	k, err := s.read.APIKey(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		secretMatches(secret, dummyHash)
-		s.problem(c, errBadKey)
+		fail(errBadKey)
 		return
 	}
 	if err != nil {
@@ -77,7 +93,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	if !secretMatches(secret, k.SecretSHA256) || !k.RevokedAt.IsZero() || (k.Role != RoleReader && k.Role != RoleAdmin) {
-		s.problem(c, errBadKey)
+		fail(errBadKey)
 		return
 	}
 	c.Set(ctxPrincipal, Principal{KeyID: k.ID, Role: k.Role, TenantID: k.TenantID})
@@ -116,12 +132,19 @@ func (s *Server) access(c *gin.Context, mayCreate bool) {
 		s.problem(c, notFoundTenant(id))
 		return
 	}
-	t, err := s.store.Tenant(c.Request.Context(), id)
+	t, err := s.read.Tenant(c.Request.Context(), id)
+	var bad *store.ConfigError
 	switch {
 	case errors.Is(err, store.ErrNotFound) && mayCreate && p.Role == RoleAdmin:
 		c.Set(ctxTenant, (*store.Tenant)(nil))
 	case errors.Is(err, store.ErrNotFound):
 		s.problem(c, notFoundTenant(id))
+		return
+	case errors.As(err, &bad) && mayCreate:
+		// A valid configuration repairs a broken one.
+		c.Set(ctxTenant, &store.Tenant{Config: metrics.DefaultConfig(id), Configured: true, Invalid: bad})
+	case errors.As(err, &bad):
+		s.problem(c, storedConfigProblem(bad))
 		return
 	case err != nil:
 		s.problem(c, err)
@@ -130,6 +153,25 @@ func (s *Server) access(c *gin.Context, mayCreate bool) {
 		c.Set(ctxTenant, &t)
 	}
 	c.Next()
+}
+
+// storedConfigProblem is the answer of every route of a tenant whose
+// stored configuration no longer validates: it names the fields and says
+// how to repair it. Only that tenant is affected.
+func storedConfigProblem(bad *store.ConfigError) *Error {
+	e := configProblem(bad.Err)
+	e.Status, e.Type = http.StatusConflict, "invalid-stored-configuration"
+	e.Param = configField(e.Errors[0])
+	e.Detail = fmt.Sprintf("the stored configuration of tenant %s is not valid (%s); an admin repairs it with PUT /v1/tenants/%s/config (or sqi tenant put) of a valid document",
+		quote(bad.TenantID), e.Detail, bad.TenantID)
+	return e
+}
+
+// configField is the field a configuration problem names: its first word
+// ("components.wait.weight 1e+308: use ..."), without a trailing colon.
+func configField(problem string) string {
+	f, _, _ := strings.Cut(problem, " ")
+	return strings.TrimSuffix(f, ":")
 }
 
 // tenantOf is the tenant that tenantAccess found; nil only for a tenant

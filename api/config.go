@@ -48,6 +48,13 @@ func (s *Server) putConfig(c *gin.Context) {
 		}
 	}
 	raw, err := io.ReadAll(c.Request.Body)
+	var tooLarge *http.MaxBytesError
+	if err != nil && !errors.As(err, &tooLarge) {
+		// The client sent less than it announced, or went away.
+		s.problem(c, &Error{Status: http.StatusBadRequest, Type: "truncated-body", Err: err,
+			Detail: "the request body ended before its end (" + err.Error() + "): send the whole configuration document"})
+		return
+	}
 	if err != nil {
 		s.problem(c, err)
 		return

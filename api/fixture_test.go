@@ -115,7 +115,7 @@ func newFixture(t testing.TB, mod ...func(*api.Config)) *fixture {
 func (f *fixture) server(t testing.TB, mod ...func(*api.Config)) *api.Server {
 	t.Helper()
 	cfg := api.DefaultConfig()
-	cfg.RateLimit = 0
+	cfg.RateLimit, cfg.AuthFailRate = 0, 0 // every request of httptest comes from one address
 	for _, m := range mod {
 		m(&cfg)
 	}

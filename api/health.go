@@ -47,7 +47,15 @@ func (s *Server) readyz(c *gin.Context) {
 		notReady("the database does not answer within " + readyCheckTimeout.String() + " (the cause is in the service's log)")
 		return
 	}
-	run, found, err := s.store.LastETLRun(ctx)
+	if s.read != s.store {
+		if err := s.read.Ping(ctx); err != nil {
+			s.log.Warn("not ready", "request_id", requestIDOf(c), "err", err)
+			r.Database = "read database unreachable"
+			notReady("the read database (READ_DATABASE_URL) does not answer within " + readyCheckTimeout.String() + " (the cause is in the service's log)")
+			return
+		}
+	}
+	run, found, err := s.read.LastETLRun(ctx)
 	if err != nil {
 		s.log.Warn("not ready", "request_id", requestIDOf(c), "err", err)
 		notReady("the last ETL run cannot be read (the cause is in the service's log)")

@@ -1,8 +1,7 @@
 package api
 
 import (
-	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,23 +10,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"sqi/etl"
 )
 
 // serverMetrics are the Prometheus metrics of GET /metrics, in a registry
-// of the server's own (several servers in one test process do not clash).
+// of the server's own (several servers in one test process do not clash):
+// the HTTP requests, the process, the connection pool, and the
+// collectors of Deps.Collectors (the ETL's, schedule.Metrics).
 type serverMetrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	etlRuns  *prometheus.CounterVec
-	etlSecs  prometheus.Histogram
-	etlCount *prometheus.CounterVec
+	limited  *prometheus.CounterVec
 	handler  http.Handler
 }
 
-func newServerMetrics(s *Server) *serverMetrics {
+func newServerMetrics(s *Server, extra []prometheus.Collector) (*serverMetrics, error) {
 	m := &serverMetrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -39,25 +36,21 @@ func newServerMetrics(s *Server) *serverMetrics {
 			Help:    "Time to answer an HTTP request (streaming included), by method and route template.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 		}, []string{"method", "route"}),
-		etlRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sqi_etl_runs_total",
-			Help: "ETL runs by result: ok, error, or busy (another run held the lock).",
-		}, []string{"result"}),
-		etlSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "sqi_etl_run_duration_seconds",
-			Help:    "Duration of successful ETL runs.",
-			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
-		}),
-		etlCount: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sqi_etl_total",
-			Help: "What successful ETL runs did: events read, rooms recomputed, rooms changed, rejects, blocks rebuilt.",
-		}, []string{"what"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sqi_http_limited_total",
+			Help: "Requests refused by a limit: rate (per key), auth (failed authentications per address), concurrency (expensive requests per key), saturated (expensive requests in all).",
+		}, []string{"limit"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.etlRuns, m.etlSecs, m.etlCount,
+	m.reg.MustRegister(m.requests, m.latency, m.limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&etlLagCollector{s: s}, &poolCollector{s: s})
+		&poolCollector{s: s})
+	for _, c := range extra {
+		if err := m.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("api: register metrics: %w", err)
+		}
+	}
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
-	return m
+	return m, nil
 }
 
 func (m *serverMetrics) observeRequest(c *gin.Context, status int, d time.Duration) {
@@ -77,62 +70,8 @@ func methodLabel(m string) string {
 	return "other"
 }
 
-// ObserveETL records an ETL run; `sqi serve` sets it as etl.Runner.Observe.
-func (s *Server) ObserveETL(res etl.Result, err error) {
-	m := s.metrics
-	switch {
-	case errors.Is(err, etl.ErrBusy):
-		m.etlRuns.WithLabelValues("busy").Inc()
-	case err != nil:
-		m.etlRuns.WithLabelValues("error").Inc()
-	default:
-		m.etlRuns.WithLabelValues("ok").Inc()
-		m.etlSecs.Observe(res.Seconds)
-		m.etlCount.WithLabelValues("events_read").Add(float64(res.EventsRead))
-		m.etlCount.WithLabelValues("rooms_recomputed").Add(float64(res.RoomsRecomputed))
-		m.etlCount.WithLabelValues("rooms_changed").Add(float64(res.RoomsChanged))
-		m.etlCount.WithLabelValues("rejects").Add(float64(res.Rejects))
-		m.etlCount.WithLabelValues("blocks_rebuilt").Add(float64(res.BlocksRebuilt))
-	}
-}
-
 func (s *Server) metricsHandler(c *gin.Context) {
 	s.metrics.handler.ServeHTTP(c.Writer, c.Request)
-}
-
-// etlLagCollector reads the last ETL run at scrape time: its lag is true
-// even when the runs happen in another replica.
-type etlLagCollector struct{ s *Server }
-
-var (
-	descETLLag = prometheus.NewDesc("sqi_etl_lag_seconds",
-		"Seconds since the last recorded ETL run finished (any replica).", nil, nil)
-	descETLLast = prometheus.NewDesc("sqi_etl_last_run_finished_timestamp_seconds",
-		"Unix time at which the last recorded ETL run finished.", nil, nil)
-	descETLLastEvents = prometheus.NewDesc("sqi_etl_last_run_events_read",
-		"Events read by the last recorded ETL run.", nil, nil)
-)
-
-func (e *etlLagCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- descETLLag
-	ch <- descETLLast
-	ch <- descETLLastEvents
-}
-
-func (e *etlLagCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), readyCheckTimeout)
-	defer cancel()
-	run, found, err := e.s.store.LastETLRun(ctx)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(descETLLag, err)
-		return
-	}
-	if !found {
-		return
-	}
-	ch <- prometheus.MustNewConstMetric(descETLLag, prometheus.GaugeValue, e.s.now().Sub(run.FinishedAt).Seconds())
-	ch <- prometheus.MustNewConstMetric(descETLLast, prometheus.GaugeValue, float64(run.FinishedAt.UnixNano())/1e9)
-	ch <- prometheus.MustNewConstMetric(descETLLastEvents, prometheus.GaugeValue, float64(run.EventsRead))
 }
 
 // poolCollector exports the pgxpool statistics.

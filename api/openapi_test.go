@@ -169,7 +169,16 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "rejects", req: request{path: "/v1/tenants/acme/rejects?" + r, key: reader}, want: 200},
 		{name: "rejects csv", req: request{path: "/v1/tenants/acme/rejects?format=csv&" + r, key: reader}, want: 200},
 		{name: "rejects bad format", req: request{path: "/v1/tenants/acme/rejects?format=xlsx&" + r, key: reader}, want: 400},
+		{name: "feed rejects", req: request{path: "/v1/feed-rejects", key: admin}, want: 200},
+		{name: "feed rejects reader", req: request{path: "/v1/feed-rejects", key: reader}, want: 403},
+		{name: "broken stored configuration", req: request{path: "/v1/tenants/broken/sqi?" + r, key: admin}, want: 409},
+		{name: "broken in the list", req: request{path: "/v1/tenants", key: admin}, want: 200},
 		{name: "readyz late", req: request{path: "/readyz"}, want: 503},
+	}
+	ctx := context.Background()
+	if _, err := f.db.Pool.Exec(ctx, `INSERT INTO tenants (tenant_id, config) VALUES ('broken', '{"tenant_id": "broken", "sl_threshold_s": -1}');
+INSERT INTO feed_rejects (tenant_id, event_id, room_id, reason, occurred_at) VALUES ('bad tenant', 1, 'r', 'bad_tenant_id', now())`); err != nil {
+		t.Fatal(err)
 	}
 	ok := map[string]bool{}
 	for _, tt := range tests {

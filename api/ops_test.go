@@ -10,11 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"sqi/api"
 	"sqi/etl"
 	"sqi/internal/pgtest"
 	"sqi/metrics"
 	"sqi/query"
+	"sqi/schedule"
 	"sqi/store"
 )
 
@@ -64,13 +67,24 @@ func TestReadyz(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.do(t, request{path: "/v1/tenants/acme/sqi?from=" + fixFrom + "&to=" + fixTo, key: f.keys[pReader]})
-	f.do(t, request{path: "/v1/tenants/acme/sqi?from=x", key: f.keys[pReader]})
-	f.do(t, request{path: "/nowhere"})
-	f.srv.ObserveETL(etl.Result{EventsRead: 42, RoomsRecomputed: 7, Seconds: 0.3}, nil)
-	f.srv.ObserveETL(etl.Result{}, etl.ErrBusy)
-	f.srv.ObserveETL(etl.Result{}, errors.New("boom"))
-	w := f.do(t, request{path: "/metrics"})
+	// The ETL's metrics live beside the scheduler; sqi serve registers
+	// them with the API's /metrics.
+	m := schedule.NewMetrics(f.db, nil)
+	cfg := api.DefaultConfig()
+	cfg.RateLimit = 0
+	srv, err := api.New(api.Deps{Store: f.db, Collectors: []prometheus.Collector{m}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	serve(t, h, request{path: "/v1/tenants/acme/sqi?from=" + fixFrom + "&to=" + fixTo, key: f.keys[pReader]})
+	serve(t, h, request{path: "/v1/tenants/acme/sqi?from=x", key: f.keys[pReader]})
+	serve(t, h, request{path: "/nowhere"})
+	m.ObserveETL(etl.Result{EventsRead: 42, RoomsRecomputed: 7, Seconds: 0.3}, nil)
+	m.ObserveETL(etl.Result{}, etl.ErrBusy)
+	m.ObserveETL(etl.Result{}, errors.New("boom"))
+	m.ObserveReconcile(etl.ReconcileResult{Missing: 3, Changed: 2}, nil)
+	w := serve(t, h, request{path: "/metrics"})
 	body := w.Body.String()
 	for _, want := range []string{
 		`sqi_http_requests_total{code="200",method="GET",route="/v1/tenants/:tenant/sqi"} 1`,
@@ -84,6 +98,8 @@ func TestMetrics(t *testing.T) {
 		`sqi_etl_run_duration_seconds_count 1`,
 		`sqi_etl_lag_seconds `,
 		`sqi_etl_last_run_finished_timestamp_seconds `,
+		`sqi_reconcile_runs_total{result="ok"} 1`,
+		`sqi_reconcile_rooms_repaired_total 5`,
 		`sqi_db_pool_max_connections `,
 		`sqi_db_pool_acquires_total `,
 		`go_goroutines `,

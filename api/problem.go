@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sqi/query"
+	"sqi/store"
 )
 
 // Error is an error the API answers with: a status and an RFC 9457
@@ -40,19 +41,28 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // titles are the titles of the problem types, documented in docs/api.md.
 var titles = map[string]string{
-	"invalid-parameter":      "A parameter is not valid",
-	"invalid-configuration":  "The configuration is not valid",
-	"unauthorized":           "A valid API key is needed",
-	"forbidden":              "The API key may not do this",
-	"not-found":              "Not found",
-	"method-not-allowed":     "Method not allowed",
-	"rate-limited":           "Too many requests",
-	"body-too-large":         "The request body is too large",
-	"unsupported-media-type": "Unsupported media type",
-	"reports-unavailable":    "Daily reports are not configured",
-	"timeout":                "The request took too long",
-	"internal":               "Internal error",
+	"invalid-parameter":            "A parameter is not valid",
+	"invalid-configuration":        "The configuration is not valid",
+	"unauthorized":                 "A valid API key is needed",
+	"forbidden":                    "The API key may not do this",
+	"not-found":                    "Not found",
+	"method-not-allowed":           "Method not allowed",
+	"rate-limited":                 "Too many requests",
+	"body-too-large":               "The request body is too large",
+	"unsupported-media-type":       "Unsupported media type",
+	"reports-unavailable":          "Daily reports are not configured",
+	"too-many-concurrent":          "Too many expensive requests at once",
+	"saturated":                    "The server is saturated",
+	"database-unavailable":         "The database is unavailable",
+	"invalid-stored-configuration": "The tenant's stored configuration is not valid",
+	"truncated-body":               "The request body is incomplete",
+	"timeout":                      "The request took too long",
+	"internal":                     "Internal error",
 }
+
+// unavailableRetryAfter is the Retry-After of an answer given while the
+// database is away: about the time PostgreSQL takes to restart.
+const unavailableRetryAfter = 5 * time.Second
 
 // problemType is the URI of a problem type.
 func problemType(slug string) string { return "urn:sqi:problem:" + slug }
@@ -89,8 +99,12 @@ func (s *Server) asError(c *gin.Context, err error) *Error {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Type: "body-too-large",
 			Detail: fmt.Sprintf("the request body is over %d bytes: send a smaller document", mb.Limit)}
 	}
+	if store.Unavailable(err) {
+		return &Error{Status: http.StatusServiceUnavailable, Type: "database-unavailable", Err: err, RetryAfter: unavailableRetryAfter,
+			Detail: "the service's database does not answer (GET /readyz says why): retry after the seconds of Retry-After"}
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(c.Request.Context().Err(), context.DeadlineExceeded) {
-		return &Error{Status: http.StatusServiceUnavailable, Type: "timeout", Err: err,
+		return &Error{Status: http.StatusServiceUnavailable, Type: "timeout", Err: err, RetryAfter: unavailableRetryAfter,
 			Detail: fmt.Sprintf("the request took longer than %s: ask for a shorter range or fewer groups", s.cfg.RequestTimeout)}
 	}
 	return &Error{Status: http.StatusInternalServerError, Type: "internal", Err: err,
@@ -106,9 +120,13 @@ func (s *Server) problem(c *gin.Context, err error) {
 	e := s.asError(c, err)
 	id := requestIDOf(c)
 	if e.Status >= 500 {
-		if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		switch {
+		case errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
 			s.log.Info("client went away", "request_id", id, "path", c.Request.URL.Path, "err", err)
-		} else {
+		case e.Type == "database-unavailable" || e.Type == "saturated":
+			s.log.Warn("request refused", "request_id", id, "method", c.Request.Method,
+				"route", c.FullPath(), "status", e.Status, "type", e.Type, "err", err)
+		default:
 			s.log.Error("request failed", "request_id", id, "method", c.Request.Method,
 				"route", c.FullPath(), "status", e.Status, "err", err)
 		}

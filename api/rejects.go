@@ -1,8 +1,10 @@
 package api
 
 import (
+	"cmp"
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -23,7 +25,9 @@ type RejectsBody struct {
 
 // getRejects answers GET /v1/tenants/{t}/rejects: the rejected events
 // (kind "event") and contradictory rooms (kind "room") of the rooms opened
-// in the range, counted by reason (docs/metrics.md).
+// in the range, counted by reason (docs/metrics.md), and the tenant's events
+// that occurred in the range with a room id the API cannot address
+// (bad_room_id, metrics.ValidRoomID).
 func (s *Server) getRejects(c *gin.Context) {
 	v, err := queryParams(c, "from", "to", "format")
 	if err != nil {
@@ -36,17 +40,26 @@ func (s *Server) getRejects(c *gin.Context) {
 		return
 	}
 	t := tenantOf(c)
-	q, err := parseRange(t.Config.TenantID, v, "")
+	q, err := parseRange(c.Param("tenant"), v, "")
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
 	start, end := metrics.DayBounds(q.From, q.To, t.Config.Location())
-	counts, err := s.store.RejectCounts(c.Request.Context(), q.Tenant, start, end)
+	counts, err := s.read.RejectCounts(c.Request.Context(), q.Tenant, start, end)
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
+	feed, err := s.read.FeedRejectCounts(c.Request.Context(), q.Tenant, start, end)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	counts = append(counts, feed...)
+	slices.SortFunc(counts, func(a, b store.RejectCount) int {
+		return cmp.Or(cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Kind, b.Kind))
+	})
 	body := RejectsBody{
 		TenantID: q.Tenant, From: q.From.Format(metrics.DateLayout), To: q.To.Format(metrics.DateLayout),
 		TimeZone: t.Config.TimeZone, Rejects: []store.RejectCount{},
@@ -72,4 +85,30 @@ func (s *Server) getRejects(c *gin.Context) {
 	if err := cw.Error(); err != nil {
 		s.problem(c, err)
 	}
+}
+
+// maxFeedRejectGroups bounds the answer of GET /v1/feed-rejects.
+const maxFeedRejectGroups = 1000
+
+// FeedRejectsBody is the JSON body of GET /v1/feed-rejects.
+type FeedRejectsBody struct {
+	Groups []store.FeedRejectGroup `json:"groups"`
+}
+
+// getFeedRejects answers GET /v1/feed-rejects (admin): the events of the
+// feed whose tenant or room id the API cannot address (bad_tenant_id,
+// bad_room_id), which the ETL turned into no facts, by tenant id and
+// reason, the most recently seen first. A bad tenant id belongs to no
+// tenant, so only an admin sees them.
+func (s *Server) getFeedRejects(c *gin.Context) {
+	if _, err := queryParams(c); err != nil {
+		s.problem(c, err)
+		return
+	}
+	groups, err := s.read.FeedRejectGroups(c.Request.Context(), maxFeedRejectGroups)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, FeedRejectsBody{Groups: groups})
 }

@@ -22,7 +22,7 @@ func (s *Server) getDailyReport(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
-	t := tenantOf(c)
+	id := c.Param("tenant")
 	day, err := metrics.ParseDate(c.Param("date"))
 	if err != nil {
 		s.problem(c, &Error{Status: http.StatusBadRequest, Type: "invalid-parameter", Param: "date",
@@ -35,15 +35,19 @@ func (s *Server) getDailyReport(c *gin.Context) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := s.reports.WriteDaily(c.Request.Context(), t.Config.TenantID, day, &buf); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = notFoundTenant(t.Config.TenantID)
+	if err := s.reports.WriteDaily(c.Request.Context(), id, day, &buf); err != nil {
+		var bad *store.ConfigError
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = notFoundTenant(id)
+		case errors.As(err, &bad):
+			err = storedConfigProblem(bad)
 		}
 		s.problem(c, err)
 		return
 	}
 	date := day.Format(metrics.DateLayout)
-	name := export.FileName(t.Config.TenantID, "daily", date, date, "xlsx")
+	name := export.FileName(id, "daily", date, date, "xlsx")
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Data(http.StatusOK, contentTypeXLSX, buf.Bytes())
 }

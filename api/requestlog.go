@@ -16,6 +16,9 @@ import (
 const (
 	headerRequestID = "X-Request-ID"
 	ctxRequestID    = "sqi.request_id"
+	// ctxQuiet marks a request refused before any work (an address
+	// throttled for failed authentications): logged at debug level only.
+	ctxQuiet = "sqi.quiet"
 )
 
 // requestIDRe is what a caller's X-Request-ID may look like to be kept;
@@ -50,7 +53,12 @@ func (s *Server) observe(c *gin.Context) {
 		status := c.Writer.Status()
 		s.metrics.observeRequest(c, status, d)
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case c.GetBool(ctxQuiet):
+			level = slog.LevelDebug // counted in sqi_http_limited_total; a flood must not flood the log
+		case status == http.StatusServiceUnavailable:
+			level = slog.LevelWarn // the database is away or the server saturated: not a fault of ours
+		case status >= 500:
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(c.Request.Context(), level, "request", logAttrs(c, status, d)...)

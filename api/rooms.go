@@ -50,7 +50,7 @@ func (s *Server) getRooms(c *gin.Context) {
 		return
 	}
 	t := tenantOf(c)
-	q, err := parseRange(t.Config.TenantID, v, "")
+	q, err := parseRange(c.Param("tenant"), v, "")
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -123,7 +123,7 @@ func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string
 		)
 		for {
 			n := 0
-			err := s.store.RoomsPage(c.Request.Context(), tenantID, start, end, after, exportPage, func(r *metrics.Room) error {
+			err := s.read.RoomsPage(c.Request.Context(), tenantID, start, end, after, exportPage, func(r *metrics.Room) error {
 				cells = export.RoomCells(cells, view, r)
 				after = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
 				n++
@@ -166,7 +166,7 @@ func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, s
 		last  store.RoomCursor
 		more  bool
 	)
-	err := s.store.RoomsPage(c.Request.Context(), q.Tenant, start, end, after, limit+1, func(r *metrics.Room) error {
+	err := s.read.RoomsPage(c.Request.Context(), q.Tenant, start, end, after, limit+1, func(r *metrics.Room) error {
 		if n == limit {
 			more = true
 			return nil

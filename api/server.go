@@ -9,6 +9,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"sqi/metrics"
@@ -30,6 +32,8 @@ type Store interface {
 	PutTenant(ctx context.Context, c metrics.Config) error
 	RoomsPage(ctx context.Context, tenantID string, start, end time.Time, after store.RoomCursor, limit int, fn func(*metrics.Room) error) error
 	RejectCounts(ctx context.Context, tenantID string, start, end time.Time) ([]store.RejectCount, error)
+	FeedRejectCounts(ctx context.Context, tenantID string, start, end time.Time) ([]store.RejectCount, error)
+	FeedRejectGroups(ctx context.Context, limit int) ([]store.FeedRejectGroup, error)
 	APIKey(ctx context.Context, id string) (store.APIKey, error)
 	LastETLRun(ctx context.Context) (store.ETLRun, bool, error)
 	Ping(ctx context.Context) error
@@ -39,7 +43,7 @@ type Store interface {
 var _ Store = (*store.DB)(nil)
 
 // StatsFunc computes the SQI rows of a checked query with the tenant's
-// configuration: query.StatsWith, which reads the store's room blocks.
+// configuration: an Engine's Stats, which reads the store's room blocks.
 type StatsFunc func(ctx context.Context, cfg *metrics.Config, q query.Query) (*query.Result, error)
 
 // DailyReports writes the daily Excel workbook of a tenant and local day
@@ -52,14 +56,21 @@ type DailyReports interface {
 // Deps are what a server is built from.
 type Deps struct {
 	Store Store
+	// Read, when set, answers every read (a PostgreSQL hot standby:
+	// READ_DATABASE_URL); Store then only takes the writes (PUT config).
+	Read Store
 	// Stats nil: Engine's Stats; Engine nil: an engine with a cache of
-	// DefaultQueryCacheBytes on Store, which must then be a *store.DB.
+	// DefaultQueryCacheBytes on Read (or Store), which must then be a
+	// *store.DB.
 	Stats  StatsFunc
 	Engine *query.Engine
 	// Reports nil: GET .../reports/daily/{date} answers 503.
 	Reports DailyReports
 	Now     func() time.Time // nil: time.Now
 	Log     *slog.Logger     // nil: discard
+	// Collectors are more Prometheus metrics for /metrics (the ETL's:
+	// schedule.Metrics).
+	Collectors []prometheus.Collector
 }
 
 // Config holds the server's limits, read from the environment by `sqi
@@ -76,6 +87,21 @@ type Config struct {
 	// key, RateBurst how many it may send at once; 0 does not limit.
 	RateLimit rate.Limit
 	RateBurst int
+	// MaxConcurrentPerKey and MaxConcurrent bound the expensive requests
+	// (/sqi, /rooms, the reports) running at once for one key and in all;
+	// a request waits up to ConcurrencyWait for a slot, then is refused
+	// (429, 503). 0 does not limit.
+	MaxConcurrentPerKey int
+	MaxConcurrent       int
+	ConcurrencyWait     time.Duration
+	// AuthFailRate and AuthFailBurst bound the failed authentications of
+	// one client address (per second, at once); beyond them it is
+	// answered 429 without a look-up. 0 does not limit.
+	AuthFailRate  rate.Limit
+	AuthFailBurst int
+	// TrustedProxies are the addresses (or CIDRs) whose X-Forwarded-For
+	// names the client; none by default: the client is the peer address.
+	TrustedProxies []string
 }
 
 // DefaultConfig is the configuration of docs/api.md.
@@ -86,6 +112,12 @@ func DefaultConfig() Config {
 		MaxBodyBytes:   1 << 20,
 		RateLimit:      10,
 		RateBurst:      20,
+
+		MaxConcurrentPerKey: 2,
+		MaxConcurrent:       6,
+		ConcurrencyWait:     30 * time.Second,
+		AuthFailRate:        1,
+		AuthFailBurst:       20,
 	}
 }
 
@@ -95,7 +127,8 @@ const DefaultQueryCacheBytes = 512 << 20
 
 // Server is the HTTP API.
 type Server struct {
-	store   Store
+	store   Store // writes
+	read    Store // reads: Store, or a standby
 	stats   StatsFunc
 	reports DailyReports
 	now     func() time.Time
@@ -103,6 +136,8 @@ type Server struct {
 	cfg     Config
 	metrics *serverMetrics
 	limits  *keyLimiters
+	slots   *slots
+	auth    *authThrottle
 	engine  *gin.Engine
 }
 
@@ -111,9 +146,12 @@ func New(d Deps, cfg Config) (*Server, error) {
 	if d.Store == nil {
 		return nil, errors.New("api: no store")
 	}
-	s := &Server{store: d.Store, stats: d.Stats, reports: d.Reports, now: d.Now, log: d.Log, cfg: cfg}
+	s := &Server{store: d.Store, read: d.Read, stats: d.Stats, reports: d.Reports, now: d.Now, log: d.Log, cfg: cfg}
+	if s.read == nil {
+		s.read = s.store
+	}
 	if s.stats == nil {
-		db, ok := d.Store.(*store.DB)
+		db, ok := s.read.(*store.DB)
 		if !ok {
 			return nil, errors.New("api: Deps.Stats is nil and the store is not a *store.DB")
 		}
@@ -129,9 +167,16 @@ func New(d Deps, cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.metrics = newServerMetrics(s)
+	var err error
+	if s.metrics, err = newServerMetrics(s, d.Collectors); err != nil {
+		return nil, err
+	}
 	s.limits = newKeyLimiters(cfg.RateLimit, cfg.RateBurst)
-	s.engine = s.routes()
+	s.slots = newSlots(cfg.MaxConcurrentPerKey, cfg.MaxConcurrent, cfg.ConcurrencyWait)
+	s.auth = newAuthThrottle(cfg.AuthFailRate, cfg.AuthFailBurst)
+	if s.engine, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -149,10 +194,15 @@ const (
 	routeReport  = "/v1/tenants/:tenant/reports/daily/:date"
 	routeConfig  = "/v1/tenants/:tenant/config"
 	routeRejects = "/v1/tenants/:tenant/rejects"
+
+	routeFeedRejects = "/v1/feed-rejects"
 )
 
-func (s *Server) routes() *gin.Engine {
+func (s *Server) routes() (*gin.Engine, error) {
 	e := gin.New()
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.HandleMethodNotAllowed = true
@@ -173,11 +223,12 @@ func (s *Server) routes() *gin.Engine {
 	v1 := e.Group("", s.authenticate, s.rateLimit)
 	v1.GET(routeTenants, s.listTenants)
 	t := v1.Group("", s.tenantAccess)
-	t.GET(routeSQI, s.getSQI)
-	t.GET(routeRooms, s.getRooms)
-	t.GET(routeReport, s.getDailyReport)
+	t.GET(routeSQI, s.expensive, s.getSQI)
+	t.GET(routeRooms, s.expensive, s.getRooms)
+	t.GET(routeReport, s.expensive, s.getDailyReport)
 	t.GET(routeConfig, s.getConfig)
 	t.GET(routeRejects, s.getRejects)
 	v1.PUT(routeConfig, s.tenantAccessOrNew, s.requireAdmin, s.putConfig)
-	return e
+	v1.GET(routeFeedRejects, s.requireAdmin, s.getFeedRejects)
+	return e, nil
 }

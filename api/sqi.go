@@ -31,7 +31,7 @@ func (s *Server) getSQI(c *gin.Context) {
 		return
 	}
 	t := tenantOf(c)
-	q, err := parseRange(t.Config.TenantID, v, v.Get("group_by"))
+	q, err := parseRange(c.Param("tenant"), v, v.Get("group_by"))
 	if err != nil {
 		s.problem(c, err)
 		return

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sqi/metrics"
 	"sqi/store"
 )
 
@@ -16,10 +17,24 @@ type TenantInfo struct {
 	TimeZone   string `json:"timezone"`
 	Locale     string `json:"locale"`
 	Configured bool   `json:"configured"`
+	// ConfigErrors lists the problems of a stored configuration that no
+	// longer validates (each naming its field); the tenant's routes answer
+	// 409 until a valid one is put. Absent when valid.
+	ConfigErrors []string `json:"config_errors,omitempty"`
+}
+
+// TenantsBody is the JSON body of GET /v1/tenants.
+type TenantsBody struct {
+	Tenants []TenantInfo `json:"tenants"`
 }
 
 func tenantInfo(t store.Tenant) TenantInfo {
-	return TenantInfo{t.Config.TenantID, t.Config.Name, t.Config.TimeZone, t.Config.Locale, t.Configured}
+	info := TenantInfo{TenantID: t.Config.TenantID, Name: t.Config.Name, TimeZone: t.Config.TimeZone,
+		Locale: t.Config.Locale, Configured: t.Configured}
+	if t.Invalid != nil {
+		info.ConfigErrors = configProblem(t.Invalid.Err).Errors
+	}
+	return info
 }
 
 // listTenants answers GET /v1/tenants: the tenants the key sees, by id;
@@ -32,7 +47,7 @@ func (s *Server) listTenants(c *gin.Context) {
 	p, _ := principalOf(c)
 	out := []TenantInfo{}
 	if p.Role == RoleAdmin {
-		ts, err := s.store.Tenants(c.Request.Context())
+		ts, err := s.read.Tenants(c.Request.Context())
 		if err != nil {
 			s.problem(c, err)
 			return
@@ -41,9 +56,12 @@ func (s *Server) listTenants(c *gin.Context) {
 			out = append(out, tenantInfo(t))
 		}
 	} else {
-		t, err := s.store.Tenant(c.Request.Context(), p.TenantID)
+		t, err := s.read.Tenant(c.Request.Context(), p.TenantID)
+		var bad *store.ConfigError
 		switch {
 		case errors.Is(err, store.ErrNotFound):
+		case errors.As(err, &bad):
+			out = append(out, tenantInfo(store.Tenant{Config: metrics.DefaultConfig(p.TenantID), Configured: true, Invalid: bad}))
 		case err != nil:
 			s.problem(c, err)
 			return
@@ -51,5 +69,5 @@ func (s *Server) listTenants(c *gin.Context) {
 			out = append(out, tenantInfo(t))
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"tenants": out})
+	c.JSON(http.StatusOK, TenantsBody{Tenants: out})
 }

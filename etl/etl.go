@@ -53,12 +53,15 @@ type Runner struct {
 
 // Result is what one run did.
 type Result struct {
-	EventsRead      int64   `json:"events_read"`
-	RoomsRecomputed int64   `json:"rooms_recomputed"`
-	RoomsChanged    int64   `json:"rooms_changed"`
-	Rejects         int64   `json:"rejects"`
-	BlocksRebuilt   int     `json:"blocks_rebuilt"`
-	Seconds         float64 `json:"seconds"`
+	EventsRead      int64 `json:"events_read"`
+	RoomsRecomputed int64 `json:"rooms_recomputed"`
+	RoomsChanged    int64 `json:"rooms_changed"`
+	Rejects         int64 `json:"rejects"`
+	// FeedRejects counts the events whose tenant or room id the API
+	// cannot address (metrics.IDReject): no facts, a row of feed_rejects.
+	FeedRejects   int64   `json:"feed_rejects"`
+	BlocksRebuilt int     `json:"blocks_rebuilt"`
+	Seconds       float64 `json:"seconds"`
 }
 
 func (r *Runner) defaults() {
@@ -76,10 +79,6 @@ func (r *Runner) defaults() {
 	}
 }
 
-// lockKey is the advisory lock that keeps ETL runs from overlapping, on
-// one replica or many.
-const lockKey = `SELECT pg_try_advisory_lock(hashtext('sqi.etl'))`
-
 // RunOnce processes every pending event, then returns.
 func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	r.defaults()
@@ -90,34 +89,37 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	return res, err
 }
 
+// lock takes the ETL's advisory lock (store.LockETL), which keeps runs
+// and reconciliations from overlapping on one replica or many; ErrBusy
+// when another holds it. The returned function releases it.
+func (r *Runner) lock(ctx context.Context) (func(), error) {
+	l, ok, err := r.Store.TryAdvisoryLock(ctx, store.LockETL)
+	if err != nil {
+		return nil, fmt.Errorf("etl lock: %w", err)
+	}
+	if !ok {
+		return nil, ErrBusy
+	}
+	return func() {
+		if err := l.Unlock(context.WithoutCancel(ctx)); err != nil {
+			r.Log.Warn("etl unlock", "err", err)
+		}
+	}, nil
+}
+
 func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	started := r.Now()
-	lock, err := r.Store.Pool.Acquire(ctx)
+	unlock, err := r.lock(ctx)
 	if err != nil {
-		return Result{}, fmt.Errorf("etl lock: %w", err)
+		return Result{}, err
 	}
-	defer lock.Release()
-	var got bool
-	if err := lock.QueryRow(ctx, lockKey).Scan(&got); err != nil {
-		return Result{}, fmt.Errorf("etl lock: %w", err)
-	}
-	if !got {
-		return Result{}, ErrBusy
-	}
-	defer func() {
-		// A session that failed to unlock must not go back to the pool
-		// holding the lock: every later run would be busy.
-		uctx := context.WithoutCancel(ctx)
-		if _, err := lock.Exec(uctx, `SELECT pg_advisory_unlock(hashtext('sqi.etl'))`); err != nil {
-			lock.Conn().Close(uctx)
-		}
-	}()
+	defer unlock()
 
 	prev, err := r.Store.ETLState(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	next, res, err := r.extract(ctx, prev)
+	next, snapAt, res, err := r.extract(ctx, prev)
 	if err != nil {
 		// Batches written before the failure have marked their blocks
 		// dirty: rebuild them now, so that /sqi and the reports agree with
@@ -127,77 +129,115 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 		}
 		return res, err
 	}
+	// Facts of an older shape (after an upgrade) are computed again, a
+	// chunk per run.
+	if _, err := r.recomputeStale(ctx, staleChunk); err != nil {
+		return res, err
+	}
 	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx); err != nil {
 		return res, err
 	}
 	finished := r.Now()
 	res.Seconds = finished.Sub(started).Seconds()
-	run := store.ETLRun{StartedAt: started, FinishedAt: finished, EventsRead: res.EventsRead,
-		RoomsRecomputed: res.RoomsRecomputed, Rejects: res.Rejects}
+	run := store.ETLRun{StartedAt: started, FinishedAt: finished, SnapshotAt: snapAt, EventsRead: res.EventsRead,
+		RoomsRecomputed: res.RoomsRecomputed, RoomsChanged: res.RoomsChanged, Rejects: res.Rejects}
 	if err := r.Store.FinishETLRun(ctx, next, run); err != nil {
 		return res, err
 	}
 	r.Log.Info("etl run", "events_read", res.EventsRead, "rooms_recomputed", res.RoomsRecomputed,
-		"rooms_changed", res.RoomsChanged, "rejects", res.Rejects, "seconds", res.Seconds)
+		"rooms_changed", res.RoomsChanged, "rejects", res.Rejects, "feed_rejects", res.FeedRejects, "seconds", res.Seconds)
 	return res, nil
 }
 
 // extract reads the events that are new since prev, recomputes their
-// rooms and returns the state to record once everything is written.
-func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLState, Result, error) {
+// rooms and returns the state to record once everything is written, and
+// the instant the source snapshot was taken (on the runner's clock, read
+// just before: every row committed before it is in the snapshot).
+func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLState, time.Time, Result, error) {
 	var res Result
 	low, err := r.lowWatermark(ctx)
 	if err != nil {
-		return store.ETLState{}, res, err
+		return store.ETLState{}, time.Time{}, res, err
 	}
-	conn, err := r.Source.Acquire(ctx)
+	snap, err := r.openSnapshot(ctx)
 	if err != nil {
-		return store.ETLState{}, res, fmt.Errorf("source connection: %w", err)
+		return store.ETLState{}, time.Time{}, res, err
 	}
-	defer conn.Release()
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	var (
-		xmin int64
-		snap string
-	)
-	if err := tx.QueryRow(ctx, snapshotXmin).Scan(&xmin, &snap); err != nil {
-		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
-		return store.ETLState{}, res, fmt.Errorf("source work_mem: %w", err)
-	}
-	// A second connection, on the same snapshot, reads all the events of
-	// rooms seen before while the first one streams the new events.
-	conn2, err := r.Source.Acquire(ctx)
-	if err != nil {
-		return store.ETLState{}, res, fmt.Errorf("source connection: %w", err)
-	}
-	defer conn2.Release()
-	tx2, err := conn2.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
-	}
-	defer tx2.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx2.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
-		return store.ETLState{}, res, fmt.Errorf("share source snapshot: %w", err)
-	}
+	defer snap.close(ctx)
 
 	empty, err := r.Store.FactsEmpty(ctx)
 	if err != nil {
-		return store.ETLState{}, res, err
+		return store.ETLState{}, time.Time{}, res, err
 	}
-	p := &pipeline{r: r, tx: tx2, res: &res, empty: empty, incremental: prev.Found}
-	if err := p.run(ctx, conn.Conn().PgConn(), newEventsCopy(prev)); err != nil {
-		return store.ETLState{}, res, err
+	p := &pipeline{r: r, tx: snap.tx2, res: &res, empty: empty, incremental: prev.Found}
+	if err := p.run(ctx, snap.conn.Conn().PgConn(), newEventsCopy(prev)); err != nil {
+		return store.ETLState{}, time.Time{}, res, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return store.ETLState{}, res, fmt.Errorf("source snapshot: %w", err)
+	if err := snap.tx.Commit(ctx); err != nil {
+		return store.ETLState{}, time.Time{}, res, fmt.Errorf("source snapshot: %w", err)
 	}
-	return store.ETLState{SnapshotXmin: uint64(xmin), LowWatermark: low, Found: true}, res, nil
+	return store.ETLState{SnapshotXmin: uint64(snap.xmin), LowWatermark: low, Found: true}, snap.at, res, nil
+}
+
+// snapshot is a REPEATABLE READ, READ ONLY view of the source shared by
+// two connections: the first streams (COPY), the second reads rooms' other
+// events meanwhile.
+type snapshot struct {
+	conn, conn2 *pgxpool.Conn
+	tx, tx2     pgx.Tx
+	xmin        int64
+	at          time.Time // the runner's clock just before the snapshot was taken
+}
+
+func (r *Runner) openSnapshot(ctx context.Context) (_ *snapshot, err error) {
+	s := &snapshot{}
+	defer func() {
+		if err != nil {
+			s.close(ctx) // what was opened before the failure
+		}
+	}()
+	if s.conn, err = r.Source.Acquire(ctx); err != nil {
+		return nil, fmt.Errorf("source connection: %w", err)
+	}
+	if s.tx, err = s.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}); err != nil {
+		return nil, fmt.Errorf("source snapshot: %w", err)
+	}
+	var exported string
+	s.at = r.Now()
+	if err := s.tx.QueryRow(ctx, snapshotXmin).Scan(&s.xmin, &exported); err != nil {
+		return nil, fmt.Errorf("source snapshot: %w", err)
+	}
+	if _, err := s.tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+		return nil, fmt.Errorf("source work_mem: %w", err)
+	}
+	if s.conn2, err = r.Source.Acquire(ctx); err != nil {
+		return nil, fmt.Errorf("source connection: %w", err)
+	}
+	if s.tx2, err = s.conn2.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}); err != nil {
+		return nil, fmt.Errorf("source snapshot: %w", err)
+	}
+	if _, err := s.tx2.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+exported+"'"); err != nil {
+		return nil, fmt.Errorf("share source snapshot: %w", err)
+	}
+	return s, nil
+}
+
+// close ends both transactions (a rollback after a commit does nothing)
+// and gives the connections back.
+func (s *snapshot) close(ctx context.Context) {
+	bg := context.WithoutCancel(ctx)
+	if s.tx2 != nil {
+		_ = s.tx2.Rollback(bg)
+	}
+	if s.conn2 != nil {
+		s.conn2.Release()
+	}
+	if s.tx != nil {
+		_ = s.tx.Rollback(bg)
+	}
+	if s.conn != nil {
+		s.conn.Release()
+	}
 }
 
 // lowWatermark returns the created_at from which the next run must read:
@@ -246,6 +286,10 @@ type pipeline struct {
 	rooms   [][]metrics.Event
 	rejects []metrics.Reject
 
+	// onWritten, when set, sees every facts batch once it is written
+	// (the reconciliation counts what it repaired).
+	onWritten func(*writeBatch, store.FactsWritten)
+
 	// empty: the service database had no facts or rejects when the run
 	// began, so no room is known. incremental: not the first run, so a
 	// known room's earlier events are not in the stream.
@@ -253,9 +297,16 @@ type pipeline struct {
 	computed           int64 // rooms computed so far, for Runner.Progress
 
 	// Batches are written by one goroutine while the next one is read.
-	writes  chan *store.FactsBatch
+	writes  chan *writeBatch
 	written chan error
 	cancel  context.CancelFunc
+}
+
+// writeBatch is what the writer writes at once: the facts of a batch of
+// rooms and the events of rooms whose ids the API cannot address.
+type writeBatch struct {
+	facts *store.FactsBatch
+	feed  []store.FeedReject
 }
 
 func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string) (err error) {
@@ -263,13 +314,9 @@ func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string)
 	defer bb.release()
 	// A failed write stops the stream at once (cancel), and its error is
 	// the run's, not the cancellation it caused.
-	ctx, p.cancel = context.WithCancel(ctx)
-	defer p.cancel()
-	p.writes, p.written = make(chan *store.FactsBatch), make(chan error, 1)
-	go p.writer(ctx)
+	ctx, stop := p.startWriter(ctx)
 	defer func() {
-		close(p.writes)
-		if werr := <-p.written; werr != nil {
+		if werr := stop(); werr != nil {
 			err = werr
 		}
 	}()
@@ -317,6 +364,21 @@ func (p *pipeline) split(rec arrowRecord, last bool) {
 	}
 }
 
+// startWriter starts the writer goroutine. The returned context ends
+// when a write fails; stop waits for the writes sent so far and returns
+// the first write error.
+func (p *pipeline) startWriter(ctx context.Context) (context.Context, func() error) {
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.writes, p.written = make(chan *writeBatch), make(chan error, 1)
+	go p.writer(ctx)
+	return ctx, func() error {
+		close(p.writes)
+		err := <-p.written
+		p.cancel()
+		return err
+	}
+}
+
 // writer writes the batches it receives, one at a time; after the first
 // error it only drains. It reports on written when writes is closed.
 func (p *pipeline) writer(ctx context.Context) {
@@ -325,30 +387,50 @@ func (p *pipeline) writer(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		var w store.FactsWritten
-		if w, err = p.r.Store.WriteFacts(ctx, b); err != nil {
+		if err = p.write(ctx, b); err != nil {
 			p.cancel()
-		} else {
-			p.res.RoomsRecomputed += int64(len(b.Keys))
-			p.res.RoomsChanged += w.RoomsChanged
-			p.res.Rejects += int64(len(b.Rejects))
 		}
 	}
 	p.written <- err
 }
 
+func (p *pipeline) write(ctx context.Context, b *writeBatch) error {
+	if len(b.feed) > 0 {
+		n, err := p.r.Store.WriteFeedRejects(ctx, b.feed)
+		if err != nil {
+			return err
+		}
+		p.res.FeedRejects += n
+	}
+	if b.facts == nil {
+		return nil
+	}
+	w, err := p.r.Store.WriteFacts(ctx, b.facts)
+	if err != nil {
+		return err
+	}
+	p.res.RoomsRecomputed += int64(len(b.facts.Keys))
+	p.res.RoomsChanged += w.RoomsChanged
+	p.res.Rejects += int64(len(b.facts.Rejects))
+	if p.onWritten != nil {
+		p.onWritten(b, w)
+	}
+	return nil
+}
+
 // flushRooms completes the rooms split so far with their earlier events,
-// computes their facts and writes them.
+// computes their facts and sends them to the writer.
 func (p *pipeline) flushRooms(ctx context.Context) error {
 	if len(p.rooms) == 0 {
 		return nil
 	}
-	keys := make([]store.RoomKey, len(p.rooms))
-	for i, evs := range p.rooms {
+	rooms, feed := splitBadIDs(p.rooms)
+	keys := make([]store.RoomKey, len(rooms))
+	for i, evs := range rooms {
 		keys[i] = store.RoomKey{TenantID: evs[0].TenantID, RoomID: evs[0].RoomID}
 	}
 	known := map[store.RoomKey]bool{}
-	if !p.empty {
+	if !p.empty && len(keys) > 0 {
 		var err error
 		if known, err = p.r.Store.KnownRooms(ctx, keys); err != nil {
 			return err
@@ -356,12 +438,46 @@ func (p *pipeline) flushRooms(ctx context.Context) error {
 	}
 	// A first run reads every event already: nothing to read again.
 	if len(known) > 0 && p.incremental {
-		if err := p.reread(ctx, keys, known); err != nil {
+		if err := p.reread(ctx, rooms, keys, known); err != nil {
 			return err
 		}
 	}
-	b := &store.FactsBatch{Keys: keys, Known: known, Rooms: make([]metrics.Room, 0, len(p.rooms))}
-	for _, evs := range p.rooms {
+	if err := p.send(ctx, p.compute(rooms, keys, known), feed); err != nil {
+		return err
+	}
+	p.rooms = p.rooms[:0]
+	return nil
+}
+
+// splitBadIDs takes out the rooms whose tenant or room id the API cannot
+// address: their events become feed rejects, never facts.
+func splitBadIDs(rooms [][]metrics.Event) (good [][]metrics.Event, feed []store.FeedReject) {
+	good = rooms[:0:0]
+	for _, evs := range rooms {
+		reason := metrics.IDReject(evs[0].TenantID, evs[0].RoomID)
+		if reason == "" {
+			good = append(good, evs)
+			continue
+		}
+		for _, e := range evs {
+			feed = append(feed, store.FeedReject{TenantID: e.TenantID, RoomID: e.RoomID, EventID: e.EventID,
+				Reason: reason, OccurredAt: e.OccurredAt})
+		}
+	}
+	return good, feed
+}
+
+// compute turns rooms (each all the events of one room; nil for a known
+// room that has no event left) into the batch the writer writes.
+func (p *pipeline) compute(rooms [][]metrics.Event, keys []store.RoomKey, known map[store.RoomKey]bool) *store.FactsBatch {
+	if len(keys) == 0 {
+		return nil
+	}
+	b := &store.FactsBatch{Keys: keys, Known: known, Rooms: make([]metrics.Room, 0, len(rooms))}
+	for i, evs := range rooms {
+		if len(evs) == 0 {
+			continue // the writer deletes what the room had
+		}
 		room, rej, ok := metrics.ComputeRoom(evs, p.rejects)
 		p.rejects = rej
 		opened := room.OpenedAt
@@ -369,36 +485,60 @@ func (p *pipeline) flushRooms(ctx context.Context) error {
 			opened = evs[0].OccurredAt // sorted: the earliest event
 		}
 		for _, j := range rej {
-			b.Rejects = append(b.Rejects, store.RejectRow{
-				RoomKey: store.RoomKey{TenantID: evs[0].TenantID, RoomID: evs[0].RoomID}, OpenedAt: opened, Reject: j})
+			b.Rejects = append(b.Rejects, store.RejectRow{RoomKey: keys[i], OpenedAt: opened, Reject: j})
 		}
 		if ok {
 			b.Rooms = append(b.Rooms, room)
 		}
 	}
-	p.computed += int64(len(p.rooms))
+	p.computed += int64(len(rooms))
+	return b
+}
+
+// send hands a batch to the writer goroutine.
+func (p *pipeline) send(ctx context.Context, facts *store.FactsBatch, feed []store.FeedReject) error {
+	if facts == nil && len(feed) == 0 {
+		return nil
+	}
 	select {
-	case p.writes <- b:
+	case p.writes <- &writeBatch{facts: facts, feed: feed}:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	p.rooms = p.rooms[:0]
-	return nil
 }
 
 // reread replaces the events of the known rooms with all of their events:
 // a room touched by a new event is recomputed from everything it has.
-func (p *pipeline) reread(ctx context.Context, keys []store.RoomKey, known map[store.RoomKey]bool) error {
-	var tenants, rooms []string
+func (p *pipeline) reread(ctx context.Context, rooms [][]metrics.Event, keys []store.RoomKey, known map[store.RoomKey]bool) error {
+	var want []store.RoomKey
 	for k := range known {
-		tenants = append(tenants, k.TenantID)
-		rooms = append(rooms, k.RoomID)
+		want = append(want, k)
 	}
-	rows, err := p.tx.Query(ctx, roomEvents, tenants, rooms)
+	all, err := readRooms(ctx, p.tx, want)
 	if err != nil {
-		return fmt.Errorf("read room events: %w", err)
+		return err
 	}
-	all := make(map[store.RoomKey][]metrics.Event, len(known))
+	for i, k := range keys {
+		if known[k] {
+			rooms[i] = all[k]
+		}
+	}
+	return nil
+}
+
+// readRooms reads every event of the rooms keys, by room.
+func readRooms(ctx context.Context, tx pgx.Tx, keys []store.RoomKey) (map[store.RoomKey][]metrics.Event, error) {
+	tenants := make([]string, len(keys))
+	rooms := make([]string, len(keys))
+	for i, k := range keys {
+		tenants[i], rooms[i] = k.TenantID, k.RoomID
+	}
+	rows, err := tx.Query(ctx, roomEvents, tenants, rooms)
+	if err != nil {
+		return nil, fmt.Errorf("read room events: %w", err)
+	}
+	all := make(map[store.RoomKey][]metrics.Event, len(keys))
 	var (
 		e        metrics.Event
 		score    pgtype.Int2
@@ -410,7 +550,7 @@ func (p *pipeline) reread(ctx context.Context, keys []store.RoomKey, known map[s
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
-			return fmt.Errorf("read room events: %w", err)
+			return nil, fmt.Errorf("read room events: %w", err)
 		}
 		e.Actor, e.AgentID, e.TeamID, e.Channel, e.Category = txt[0].String, txt[1].String, txt[2].String, txt[3].String, txt[4].String
 		e.Score = score.Int16
@@ -422,12 +562,7 @@ func (p *pipeline) reread(ctx context.Context, keys []store.RoomKey, known map[s
 		all[k] = append(all[k], e)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read room events: %w", err)
+		return nil, fmt.Errorf("read room events: %w", err)
 	}
-	for i, k := range keys {
-		if known[k] {
-			p.rooms[i] = all[k]
-		}
-	}
-	return nil
+	return all, nil
 }

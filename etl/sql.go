@@ -34,6 +34,10 @@ const (
 	eventColumns = `event_id, tenant_id, room_id, type, occurred_at,
   actor, agent_id, team_id, channel, category, score`
 
+	// roomsCreatedSince lists the rooms with a row written at or after $1
+	// (the reconciliation's window on the created_at index).
+	roomsCreatedSince = `SELECT DISTINCT tenant_id, room_id FROM chat_events WHERE created_at >= $1`
+
 	// roomEvents reads every event of the given rooms.
 	roomEvents = `SELECT ` + eventColumns + ` FROM chat_events e
 JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, room_id) USING (tenant_id, room_id)`

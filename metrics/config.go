@@ -92,13 +92,16 @@ func (c *Config) Location() *time.Location {
 	return c.loc
 }
 
-var (
-	tenantIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	sendAtRe   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+// Bounds of the numbers of a configuration: within them, no score or
+// metric can become infinite or NaN (points divide by target − worst,
+// the SQI by the sum of the weights).
+const (
+	MaxWeight     = 1000    // a component's weight
+	MaxBound      = 1e9     // |target| and |worst|
+	MaxThresholdS = 86400.0 // sl_threshold_s and short_abandon_s
 )
 
-// ValidTenantID reports whether id can name a tenant.
-func ValidTenantID(id string) bool { return tenantIDRe.MatchString(id) }
+var sendAtRe = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // Validate checks the whole document and returns every problem at once,
 // each naming the field and what to change.
@@ -106,7 +109,7 @@ func (c *Config) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if !ValidTenantID(c.TenantID) {
-		bad("tenant_id %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.TenantID)
+		bad("tenant_id %q: %s", c.TenantID, TenantIDRule)
 	}
 	if loc, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || strings.EqualFold(c.TimeZone, "local") {
 		bad("timezone %q: use an IANA time zone such as Asia/Seoul or America/New_York", c.TimeZone)
@@ -116,11 +119,11 @@ func (c *Config) Validate() error {
 	if c.Locale != "ko" && c.Locale != "en" {
 		bad("locale %q: use ko or en", c.Locale)
 	}
-	if !(c.SLThresholdS > 0) || math.IsInf(c.SLThresholdS, 0) {
-		bad("sl_threshold_s %v: use a number of seconds above 0", c.SLThresholdS)
+	if !(c.SLThresholdS > 0 && c.SLThresholdS <= MaxThresholdS) {
+		bad("sl_threshold_s %v: use a number of seconds above 0, at most %v (a day)", c.SLThresholdS, MaxThresholdS)
 	}
-	if !(c.ShortAbandonS >= 0) || math.IsInf(c.ShortAbandonS, 0) {
-		bad("short_abandon_s %v: use a number of seconds, 0 or more", c.ShortAbandonS)
+	if !(c.ShortAbandonS >= 0 && c.ShortAbandonS <= MaxThresholdS) {
+		bad("short_abandon_s %v: use a number of seconds from 0 to %v (a day)", c.ShortAbandonS, MaxThresholdS)
 	}
 	if len(c.Components) == 0 {
 		bad("components: configure at least one component")
@@ -139,12 +142,19 @@ func (c *Config) Validate() error {
 		if _, ok := MetricIndex(comp.Metric); !ok || comp.Metric == "sqi" {
 			bad("components.%s.metric %q: use one of %s", n, comp.Metric, strings.Join(ScoreableMetrics(), ", "))
 		}
-		if !(comp.Weight >= 0) || math.IsInf(comp.Weight, 0) {
-			bad("components.%s.weight %v: use a number 0 or more", n, comp.Weight)
+		if !(comp.Weight >= 0 && comp.Weight <= MaxWeight) {
+			bad("components.%s.weight %v: use a number from 0 to %v", n, comp.Weight, MaxWeight)
 		} else {
 			total += comp.Weight
 		}
-		if comp.Target == comp.Worst || math.IsNaN(comp.Target) || math.IsNaN(comp.Worst) {
+		targetOK, worstOK := math.Abs(comp.Target) <= MaxBound, math.Abs(comp.Worst) <= MaxBound
+		if !targetOK {
+			bad("components.%s.target %v: use a number from %v to %v", n, comp.Target, -MaxBound, MaxBound)
+		}
+		if !worstOK {
+			bad("components.%s.worst %v: use a number from %v to %v", n, comp.Worst, -MaxBound, MaxBound)
+		}
+		if targetOK && worstOK && comp.Target == comp.Worst {
 			bad("components.%s: target and worst are both %v; they must differ", n, comp.Target)
 		}
 	}
@@ -158,7 +168,9 @@ func (c *Config) Validate() error {
 		if g.Grade == "" {
 			bad("grades[%d].grade: give the grade a name", i)
 		}
-		if i > 0 && !(g.Min < c.Grades[i-1].Min) {
+		if !(g.Min >= 0 && g.Min <= 100) {
+			bad("grades[%d].min %v: use a number from 0 to 100 (the range of the SQI)", i, g.Min)
+		} else if i > 0 && !(g.Min < c.Grades[i-1].Min) {
 			bad("grades[%d].min %v: grades must be in descending order of min (the one before has %v)", i, g.Min, c.Grades[i-1].Min)
 		}
 	}

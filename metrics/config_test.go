@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -193,6 +194,26 @@ func TestValidate(t *testing.T) {
 		{"tenant_id", func(c *Config) { c.TenantID = "a b" }, []string{"tenant_id"}},
 		{"send_at", func(c *Config) { c.Report.SendAt = "7:00" }, []string{"report.send_at"}},
 		{"recipient", func(c *Config) { c.Report.Recipients = []string{"supervisor"} }, []string{"report.recipients[0]"}},
+		{"weight beyond the sane range", func(c *Config) {
+			c.Components["wait"] = Component{Metric: "wait_avg_s", Target: 15, Worst: 120, Weight: 1e308}
+		}, []string{"components.wait.weight 1e+308"}},
+		{"weight at the bound", func(c *Config) {
+			c.Components["wait"] = Component{Metric: "wait_avg_s", Target: 15, Worst: 120, Weight: MaxWeight}
+		}, nil},
+		{"infinite target", func(c *Config) {
+			c.Components["wait"] = Component{Metric: "wait_avg_s", Target: math.Inf(1), Worst: 120, Weight: 1}
+		}, []string{"components.wait.target +Inf"}},
+		{"NaN worst", func(c *Config) {
+			c.Components["wait"] = Component{Metric: "wait_avg_s", Target: 15, Worst: math.NaN(), Weight: 1}
+		}, []string{"components.wait.worst NaN"}},
+		{"huge target and worst", func(c *Config) {
+			c.Components["wait"] = Component{Metric: "wait_avg_s", Target: 1e300, Worst: -1e300, Weight: 1}
+		}, []string{"components.wait.target", "components.wait.worst"}},
+		{"sl_threshold_s over a day", func(c *Config) { c.SLThresholdS = 1e308 }, []string{"sl_threshold_s 1e+308"}},
+		{"sl_threshold_s NaN", func(c *Config) { c.SLThresholdS = math.NaN() }, []string{"sl_threshold_s NaN"}},
+		{"short_abandon_s infinite", func(c *Config) { c.ShortAbandonS = math.Inf(1) }, []string{"short_abandon_s"}},
+		{"grade min above 100", func(c *Config) { c.Grades = []Grade{{"A", 1e308}, {"B", 0}} }, []string{"grades[0].min 1e+308"}},
+		{"grade min NaN", func(c *Config) { c.Grades = []Grade{{"A", math.NaN()}} }, []string{"grades[0].min NaN"}},
 		{"every problem at once", func(c *Config) {
 			c.Locale, c.TimeZone, c.SLThresholdS = "fr", "Nowhere/City", -3
 		}, []string{"locale", "timezone", "sl_threshold_s"}},

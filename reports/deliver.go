@@ -46,6 +46,9 @@ type Deliverer struct {
 	// Backoff is the wait after failed attempt n (1-based): 1, 2, 4, 8,
 	// 16, 32 minutes, at most an hour.
 	Backoff func(attempt int) time.Duration
+	// AskedAt is when a manual delivery was asked for: before the send
+	// time, it needs an ETL run that started after it. Zero: Now.
+	AskedAt time.Time
 }
 
 // NewDeliverer returns a deliverer with the defaults.
@@ -92,11 +95,49 @@ func (d *Deliverer) Enqueue(ctx context.Context, tenantID string, day time.Time,
 	return cfg.Report.Recipients, nil
 }
 
+// ErrNotCaughtUp is returned (wrapped, with the instants) by Deliver when
+// the ETL has not yet processed the events up to the report's send time:
+// a report is never built from data that is not caught up.
+var ErrNotCaughtUp = errors.New("the etl has not caught up with the report's send time")
+
+// caughtUp checks that an ETL run whose source snapshot was taken at or
+// after the report's send time has finished: such a run processed every
+// event committed before it, so nothing of the day is left in a backlog.
+// A manual delivery before the send time needs a run that started after
+// it was asked for (now).
+func (d *Deliverer) caughtUp(ctx context.Context, tenantID string, day time.Time, manual bool) error {
+	cfg, err := d.Gen.config(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	need := d.AskedAt
+	if need.IsZero() {
+		need = d.Now()
+	}
+	if at, err := SendTime(&cfg, day); err == nil && (!manual || at.Before(need)) {
+		need = at
+	}
+	run, found, err := d.Gen.DB.LastETLRun(ctx)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w: no ETL run has finished yet (the report needs the events up to %s)", ErrNotCaughtUp, need.UTC().Format(time.RFC3339))
+	}
+	if run.SnapshotAt.Before(need) {
+		return fmt.Errorf("%w: the last finished ETL run saw the events up to %s, the report needs them up to %s",
+			ErrNotCaughtUp, run.SnapshotAt.UTC().Format(time.RFC3339), need.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // Deliver attempts the deliveries of tenantID's report of day that may be
 // attempted now (pending, or due for a retry; manual also takes retries
 // before their time and failed ones), and returns every delivery of the
-// report as it stands afterwards. The report is built once, after the
-// leases are taken, so a replica that takes none builds nothing.
+// report as it stands afterwards. Nothing is claimed nor built before the
+// ETL has caught up with the report (ErrNotCaughtUp). The report is built
+// once, after the leases are taken, so a replica that takes none builds
+// nothing.
 func (d *Deliverer) Deliver(ctx context.Context, tenantID string, day time.Time, manual bool) ([]store.Delivery, error) {
 	db := d.Gen.DB
 	now := d.Now()
@@ -104,10 +145,17 @@ func (d *Deliverer) Deliver(ctx context.Context, tenantID string, day time.Time,
 	if err != nil {
 		return nil, err
 	}
+	checked := false
 	var claimed []store.Delivery
 	for _, r := range all {
 		if !claimable(r, now, manual) {
 			continue
+		}
+		if !checked {
+			if err := d.caughtUp(ctx, tenantID, day, manual); err != nil {
+				return nil, err
+			}
+			checked = true
 		}
 		c, ok, err := db.ClaimDelivery(ctx, r.DeliveryKey, d.Owner, now, now.Add(d.Lease), manual)
 		if err != nil {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: gofmt, go vet, go test against a real
-# PostgreSQL (scripts/pg.sh) with Mailpit available, then `make demo` on a
-# database of its own, so that a user's first command cannot break
-# unnoticed.
+# PostgreSQL (scripts/pg.sh), a primary with a streaming standby
+# (scripts/replica.sh) and Mailpit, then `make demo` on a database of its
+# own, so that a user's first command cannot break unnoticed.
 #
 #   scripts/test.sh                       everything, the demo included
 #   scripts/test.sh -run X ./metrics/     extra args go to go test; ./... is
@@ -49,6 +49,12 @@ check_gofmt() {
 
 url=$(scripts/pg.sh) || die "scripts/pg.sh found no PostgreSQL"
 export SQI_TEST_DATABASE_URL=$url
+# A primary and a streaming hot standby of the tests' own, for
+# READ_DATABASE_URL (cmd/sqi/replica_test.go).
+read -r SQI_TEST_PRIMARY_URL SQI_TEST_REPLICA_URL < <(scripts/replica.sh) ||
+	die "scripts/replica.sh could not start a primary and a standby"
+[[ -n $SQI_TEST_REPLICA_URL ]] || die "scripts/replica.sh printed no standby URL"
+export SQI_TEST_PRIMARY_URL SQI_TEST_REPLICA_URL
 ensure_mailpit
 
 check_gofmt

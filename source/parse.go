@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"sqi/metrics"
 )
 
 // Positions in columns of the columns that are not plain text.
@@ -23,11 +26,21 @@ const (
 // required are the columns that a record must have (docs/metrics.md NOT NULL).
 var required = [...]int{0, 1, 2, 3, 4}
 
+// MaxFieldBytes bounds a text value of an imported event: ids, types,
+// channels and categories are short; a longer value is a broken export.
+const MaxFieldBytes = 1024
+
 // setField stores the value s of column col in r; null is SQL NULL. It
 // returns the reason when s is not a value of the column.
 func setField(r *row, col int, s string, null bool) error {
 	if null || s == "" {
 		return nil // r starts as all NULL
+	}
+	if len(s) > MaxFieldBytes {
+		return fmt.Errorf("%s is %d bytes long, more than %d: shorten it", columns[col], len(s), MaxFieldBytes)
+	}
+	if reason := badBytes([]byte(s)); reason != "" {
+		return fmt.Errorf("%s: %s", columns[col], strings.Replace(reason, "of the record", "of the value", 1))
 	}
 	switch col {
 	case colEventID:
@@ -57,8 +70,31 @@ func setField(r *row, col int, s string, null bool) error {
 	return nil
 }
 
-// checkRequired reports the first required column that is NULL.
+// checkRequired reports the first required column that is NULL, then an
+// id that the API could not address (metrics.ValidTenantID, ValidRoomID):
+// such an event would be processed but unreachable.
 func checkRequired(r *row) error {
+	if err := checkPresent(r); err != nil {
+		return err
+	}
+	if !metrics.ValidTenantID(r.tenantID) {
+		return fmt.Errorf("tenant_id %s cannot name a tenant of the API: %s", quoteValue(r.tenantID), metrics.TenantIDRule)
+	}
+	if !metrics.ValidRoomID(r.roomID) {
+		return fmt.Errorf("room_id %s cannot name a room of the API: %s", quoteValue(r.roomID), metrics.RoomIDRule)
+	}
+	return nil
+}
+
+// quoteValue quotes a value for a message, cut to 80 bytes.
+func quoteValue(s string) string {
+	if len(s) > 80 {
+		return strconv.Quote(strings.ToValidUTF8(s[:80], "")) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+func checkPresent(r *row) error {
 	for _, c := range required {
 		missing := false
 		switch c {
@@ -107,7 +143,7 @@ func parseTime(s string) (time.Time, error) {
 
 // maxLine bounds an NDJSON line, so that a file without newlines cannot
 // exhaust memory.
-const maxLine = 1 << 20
+const maxLine = MaxRecordBytes
 
 // jsonParser reads NDJSON. Keys other than the columns (created_at
 // included) are ignored: exports often carry more than the feed needs.
@@ -142,11 +178,15 @@ func (p *jsonParser) next(r *row) (int, error) {
 			return p.line, err
 		}
 		if tooLong {
-			return p.line, LineError{p.line, fmt.Sprintf("line longer than %d bytes", maxLine)}
+			return p.line, LineError{p.line, fmt.Sprintf("the line is longer than %d bytes: split it or shorten its fields", maxLine)}
 		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
+		}
+		if reason := badBytes(line); reason != "" {
+			// encoding/json would turn invalid UTF-8 into U+FFFD silently.
+			return p.line, LineError{p.line, strings.Replace(reason, "of the record", "of the line", 1)}
 		}
 		if err := p.parse(line, r); err != nil {
 			return p.line, LineError{p.line, err.Error()}
@@ -184,8 +224,15 @@ func jsonScalar(raw json.RawMessage) (s string, null bool, err error) {
 	case len(raw) == 0 || string(raw) == "null":
 		return "", true, nil
 	case raw[0] == '"':
-		err := json.Unmarshal(raw, &s)
-		return s, false, err
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false, err
+		}
+		// A lone surrogate escape (\ud800) decodes to U+FFFD silently.
+		if strings.ContainsRune(s, utf8.RuneError) && !bytes.Contains(bytes.ToLower(raw), []byte(`\ufffd`)) &&
+			!bytes.Contains(raw, []byte(string(utf8.RuneError))) {
+			return "", false, errors.New("a \\u escape is not a character (a lone UTF-16 surrogate)")
+		}
+		return s, false, nil
 	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
 		return string(raw), false, nil
 	}
@@ -211,23 +258,35 @@ func (p *jsonParser) readLine() (line []byte, tooLong bool, err error) {
 	}
 }
 
-// csvParser reads CSV with a header row of column names.
+// csvParser reads CSV with a header row of column names, through a
+// csvGuard: a record too long, with a NUL byte or invalid UTF-8 is
+// reported in its place and skipped.
 type csvParser struct {
 	r     *csv.Reader
+	guard *csvGuard
 	index []int // column of each field; -1: ignored
+
+	held     []string // the record read ahead, while the guard's earlier drops are reported
+	heldLine int
+	heldErr  error
+	has, eof bool
 }
 
-func newCSVParser(r io.Reader) (*csvParser, error) {
-	cr := csv.NewReader(r)
+func newCSVParser(br *bufio.Reader) (*csvParser, error) {
+	g := newCSVGuard(br)
+	cr := csv.NewReader(g)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
+	if le, dropped := g.pop(2); dropped {
+		return nil, fmt.Errorf("csv header (line %d): %s", le.Line, le.Reason)
+	}
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("csv: no header row")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("csv header: %w", err)
 	}
-	p := &csvParser{r: cr, index: make([]int, len(header))}
+	p := &csvParser{r: cr, guard: g, index: make([]int, len(header))}
 	seen := map[int]bool{}
 	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(name))
@@ -261,11 +320,34 @@ func columnIndex(name string) int {
 }
 
 func (p *csvParser) next(r *row) (int, error) {
-	rec, err := p.r.Read()
-	if errors.Is(err, io.EOF) {
+	if !p.has && !p.eof {
+		p.held, p.heldErr = p.r.Read()
+		p.eof = errors.Is(p.heldErr, io.EOF)
+		p.has = !p.eof
+		if p.has {
+			p.heldLine, _ = p.r.FieldPos(0)
+			var pe *csv.ParseError
+			if errors.As(p.heldErr, &pe) {
+				p.heldLine = pe.StartLine
+			}
+		}
+	}
+	// The records the guard dropped before the one read come first.
+	limit := p.heldLine
+	if p.eof {
+		limit = 0
+	}
+	if le, ok := p.guard.pop(limit); ok {
+		return le.Line, le
+	}
+	if p.eof {
 		return 0, io.EOF
 	}
-	line, _ := p.r.FieldPos(0)
+	p.has = false
+	return p.parseRecord(r, p.held, p.heldLine, p.heldErr)
+}
+
+func (p *csvParser) parseRecord(r *row, rec []string, line int, err error) (int, error) {
 	var pe *csv.ParseError
 	switch {
 	case errors.Is(err, csv.ErrFieldCount):

@@ -22,27 +22,44 @@ type DB struct {
 	Pool *pgxpool.Pool
 }
 
-// Open connects to the database at url and checks that it answers.
-func Open(ctx context.Context, url string) (*DB, error) {
+// Open connects to the database at url (DATABASE_URL) and checks that it
+// answers.
+func Open(ctx context.Context, url string) (*DB, error) { return OpenAs(ctx, "DATABASE_URL", url) }
+
+// OpenAs is Open for the database of the variable name (READ_DATABASE_URL
+// for a standby), which its errors name. They never hold the password
+// (pgx masks it).
+func OpenAs(ctx context.Context, name, url string) (*DB, error) {
+	pool, err := OpenPool(ctx, name, url, 16)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// OpenPool connects a pool to the database of the variable name at url,
+// of at least minConns connections unless the URL sets pool_max_conns,
+// and checks that it answers.
+func OpenPool(ctx context.Context, name, url string, minConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("parse %s: %w", name, err)
 	}
 	// The ETL alone holds up to five connections at once (its lock, two on
 	// the source snapshot, a facts writer and a look-up) when the source is
 	// this database; the API and the scheduler share the pool with it.
-	if cfg.MaxConns < 16 && !strings.Contains(url, "pool_max_conns") {
-		cfg.MaxConns = 16
+	if cfg.MaxConns < minConns && !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = minConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
+		return nil, fmt.Errorf("connect to %s: %w", name, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
+		return nil, fmt.Errorf("connect to %s %s:%d/%s: %w", name, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &DB{Pool: pool}, nil
+	return pool, nil
 }
 
 // Close closes the pool.

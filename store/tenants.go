@@ -15,11 +15,29 @@ import (
 var ErrNotFound = errors.New("not found")
 
 // Tenant is a tenant's configuration; Configured is false when the tenant
-// was only seen in the events and runs on the defaults.
+// was only seen in the events and runs on the defaults. In a list
+// (Tenants), Invalid is set for a tenant whose stored configuration no
+// longer validates; its Config is then the defaults, for its id and name
+// only, and must not be used to compute anything.
 type Tenant struct {
 	Config     metrics.Config
 	Configured bool
+	Invalid    *ConfigError
 }
+
+// ConfigError is a stored configuration that no longer validates (written
+// by an older version or by hand): it affects its tenant only, whose
+// requests and reports fail with it until a valid configuration is put.
+type ConfigError struct {
+	TenantID string
+	Err      error // every problem, each naming its field (metrics.Config.Validate)
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("the stored configuration of tenant %q is not valid: %v", e.TenantID, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Tenant returns the configuration of tenantID: its own, or the defaults
 // when it has events but no configuration. ErrNotFound when neither.
@@ -33,18 +51,27 @@ func (db *DB) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
 	if err != nil {
 		return Tenant{}, fmt.Errorf("read tenant %q: %w", tenantID, err)
 	}
-	return decodeTenant(tenantID, raw)
+	t := decodeTenant(tenantID, raw)
+	if t.Invalid != nil {
+		return Tenant{}, t.Invalid
+	}
+	return t, nil
 }
 
-func decodeTenant(tenantID string, raw []byte) (Tenant, error) {
+// decodeTenant reads a stored configuration under the rules of today. The
+// tenant is the row's: a document naming another tenant is not valid.
+func decodeTenant(tenantID string, raw []byte) Tenant {
 	if raw == nil {
-		return Tenant{Config: metrics.DefaultConfig(tenantID)}, nil
+		return Tenant{Config: metrics.DefaultConfig(tenantID)}
 	}
 	c, err := metrics.ParseConfig(raw)
-	if err != nil {
-		return Tenant{}, fmt.Errorf("stored configuration of tenant %q: %w", tenantID, err)
+	if err == nil && c.TenantID != tenantID {
+		err = fmt.Errorf("tenant_id %q: the configuration is stored for tenant %q; put it again", c.TenantID, tenantID)
 	}
-	return Tenant{Config: c, Configured: true}, nil
+	if err != nil {
+		return Tenant{Config: metrics.DefaultConfig(tenantID), Configured: true, Invalid: &ConfigError{TenantID: tenantID, Err: err}}
+	}
+	return Tenant{Config: c, Configured: true}
 }
 
 // PutTenant stores a validated configuration.
@@ -65,7 +92,8 @@ ON CONFLICT (tenant_id) DO UPDATE SET config = EXCLUDED.config, updated_at = now
 }
 
 // Tenants lists every tenant, configured or only seen in the events,
-// ordered by id.
+// ordered by id. A tenant whose stored configuration no longer validates
+// is listed with Invalid set: it must not stop the others.
 func (db *DB) Tenants(ctx context.Context) ([]Tenant, error) {
 	const q = `SELECT tenant_id, config FROM tenants ORDER BY tenant_id`
 	rows, err := db.Pool.Query(ctx, q)
@@ -78,11 +106,7 @@ func (db *DB) Tenants(ctx context.Context) ([]Tenant, error) {
 		raw []byte
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &raw}, func() error {
-		t, err := decodeTenant(id, raw)
-		if err != nil {
-			return err
-		}
-		out = append(out, t)
+		out = append(out, decodeTenant(id, raw))
 		return nil
 	})
 	if err != nil {

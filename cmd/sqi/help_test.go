@@ -41,7 +41,7 @@ type helpCase struct {
 
 var helpCases = []helpCase{
 	{"migrate", nil, nil},
-	{"etl", []string{"once", "batch"}, []string{"(default 50000)"}},
+	{"etl", []string{"once", "reconcile", "days", "batch"}, []string{"(default 50000)", "(default 7)"}},
 	{"serve", nil, nil},
 	{"stats", []string{"tenant", "from", "to", "group-by", "hours", "format"}, []string{"(default json)"}},
 	{"tenant put", nil, nil},
@@ -229,7 +229,7 @@ func TestFlagErrors(t *testing.T) {
 		{"stats without --from", []string{"stats", "--tenant", "acme", "--to", "2026-03-01"}, "sqi stats: --from is required: "},
 		{"stats without --to", []string{"stats", "--tenant", "acme", "--from", "2026-03-01"}, "sqi stats: --to is required: "},
 		{"report without --tenant", []string{"report", "daily", "--date", "2026-03-01"}, "sqi report daily: --tenant is required: "},
-		{"etl without --once", []string{"etl"}, "sqi etl: --once is required: "},
+		{"etl without --once", []string{"etl"}, "sqi etl: give --once or --reconcile: "},
 		{"reader key without --tenant", []string{"apikey", "create"}, "sqi apikey create: --tenant is required for a reader key"},
 		{"flag without its value", []string{"stats", "--tenant"}, "sqi stats: --tenant needs a value: "},
 		{"not a number", []string{"generate", "--days", "seven"}, `sqi generate: --days "seven": give a whole number`},

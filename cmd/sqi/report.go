@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"sqi/etl"
 	"sqi/metrics"
 	"sqi/reports"
 	"sqi/reports/mail"
@@ -82,9 +83,19 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	asked := time.Now()
+	// A report is never sent from data the ETL has not caught up with:
+	// run it (or wait for the run of sqi serve) first.
+	if err := catchUp(ctx, e, db, log); err != nil {
+		return err
+	}
 	d := reports.NewDeliverer(gen, mailer, time.Now, log)
+	d.AskedAt = asked
 	ds, err := d.DeliverNow(ctx, *tenant, day, 3, 2*time.Second)
 	p.done()
+	if errors.Is(err, reports.ErrNotCaughtUp) {
+		return fmt.Errorf("not sent: %w", err)
+	}
 	if err != nil {
 		return unknownTenant(err)
 	}
@@ -110,6 +121,29 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%d of %d deliveries not sent", failed, len(ds))
 	}
 	return nil
+}
+
+// catchUp runs the ETL once; while another run holds its lock (sqi serve),
+// it tries again every second for up to two minutes.
+func catchUp(ctx context.Context, e *env, db *store.DB, log *slog.Logger) error {
+	src, err := e.sourcePool(ctx)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	r := &etl.Runner{Source: src, Store: db, Log: log}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := r.RunOnce(ctx)
+		if !errors.Is(err, etl.ErrBusy) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // reportDate is --date, or the tenant's previous local day.

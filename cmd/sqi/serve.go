@@ -9,18 +9,20 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"sqi/api"
 	"sqi/etl"
 	"sqi/query"
 	"sqi/reports"
 	"sqi/reports/mail"
+	"sqi/schedule"
 	"sqi/store"
 )
 
@@ -39,12 +41,19 @@ type serveConfig struct {
 	Addr            string
 	ShutdownTimeout time.Duration
 	API             api.Config
+	// ReconcileAt is the UTC time of day of the nightly reconciliation,
+	// ReconcileDays its window; ReconcileDays 0 turns it off.
+	ReconcileAt   time.Duration
+	ReconcileDays int
+	// ETLInterval is how often the ETL and the reports round run.
+	ETLInterval time.Duration
 }
 
 // loadServeConfig reads the environment; a bad value is a usage error
 // naming the variable.
 func loadServeConfig(getenv func(string) string) (serveConfig, error) {
-	c := serveConfig{Addr: ":8080", ShutdownTimeout: 30 * time.Second, API: api.DefaultConfig()}
+	c := serveConfig{Addr: ":8080", ShutdownTimeout: 30 * time.Second, API: api.DefaultConfig(),
+		ReconcileAt: 3 * time.Hour, ReconcileDays: 7, ETLInterval: time.Minute}
 	if v := getenv("HTTP_ADDR"); v != "" {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			return c, usagef("HTTP_ADDR %q: give host:port or :port, e.g. :8080", v)
@@ -59,6 +68,7 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		{"READY_MAX_ETL_LAG", &c.API.ReadyMaxETLLag, 0},
 		{"REQUEST_TIMEOUT", &c.API.RequestTimeout, time.Second},
 		{"SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0},
+		{"ETL_INTERVAL", &c.ETLInterval, time.Second},
 	}
 	for _, d := range durations {
 		if v := getenv(d.name); v != "" {
@@ -76,6 +86,13 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		}
 		c.API.MaxBodyBytes = n
 	}
+	if v := getenv("AUTH_FAIL_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return c, usagef("AUTH_FAIL_RATE %q: give failed authentications per second per client address, 0 for no limit", v)
+		}
+		c.API.AuthFailRate = rate.Limit(f)
+	}
 	if v := getenv("RATE_LIMIT"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
@@ -83,12 +100,42 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		}
 		c.API.RateLimit = rate.Limit(f)
 	}
-	if v := getenv("RATE_BURST"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return c, usagef("RATE_BURST %q: give a number of requests, 1 or more", v)
+	counts := []struct {
+		name, what string
+		dst        *int
+		min        int
+	}{
+		{"RATE_BURST", "a number of requests, 1 or more", &c.API.RateBurst, 1},
+		{"MAX_CONCURRENT_PER_KEY", "a number of requests, 0 for no limit", &c.API.MaxConcurrentPerKey, 0},
+		{"MAX_CONCURRENT", "a number of requests, 0 for no limit", &c.API.MaxConcurrent, 0},
+		{"RECONCILE_DAYS", "a number of days, 0 to turn the nightly reconciliation off", &c.ReconcileDays, 0},
+	}
+	for _, n := range counts {
+		if v := getenv(n.name); v != "" {
+			x, err := strconv.Atoi(v)
+			if err != nil || x < n.min {
+				return c, usagef("%s %q: give %s", n.name, v, n.what)
+			}
+			*n.dst = x
 		}
-		c.API.RateBurst = n
+	}
+	if v := getenv("RECONCILE_AT"); v != "" {
+		t, err := time.Parse("15:04", v)
+		if err != nil || len(v) != 5 {
+			return c, usagef("RECONCILE_AT %q: give a UTC time of day as HH:MM, e.g. 03:00", v)
+		}
+		c.ReconcileAt = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
+	if v := getenv("TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if net.ParseIP(p) == nil {
+				if _, _, err := net.ParseCIDR(p); err != nil {
+					return c, usagef("TRUSTED_PROXIES %q: give addresses or CIDRs separated by commas, e.g. 10.0.0.0/8", v)
+				}
+			}
+			c.API.TrustedProxies = append(c.API.TrustedProxies, p)
+		}
 	}
 	return c, nil
 }
@@ -103,15 +150,18 @@ type service struct {
 // backgroundServices are the services that run beside the HTTP API for as
 // long as `sqi serve` does. They start after the API listens and are
 // stopped (their context cancelled, then awaited) after it has drained.
-// One: the scheduler of reports.Scheduler — the ETL every minute (with
-// srv.ObserveETL for Prometheus) and the daily reports when SMTP_URL is set.
-func backgroundServices(b *background, db *store.DB, srv *api.Server, log *slog.Logger) []service {
-	runner := &etl.Runner{Source: b.source, Store: db, Log: log, Observe: srv.ObserveETL}
+// One: the scheduler (schedule.Scheduler) — the ETL every minute, the
+// daily reports when SMTP_URL is set, the nightly reconciliation — with
+// its Prometheus metrics m.
+func backgroundServices(b *background, db *store.DB, cfg serveConfig, m *schedule.Metrics, log *slog.Logger) []service {
+	runner := &etl.Runner{Source: b.source, Store: db, Log: log, Observe: m.ObserveETL}
 	var mailer reports.Mailer
 	if b.mailer != nil {
 		mailer = b.mailer
 	}
-	sched := reports.NewScheduler(db, runner, mailer, nil, log)
+	sched := schedule.New(db, runner, mailer, nil, log)
+	sched.ReconcileAt, sched.ReconcileDays, sched.Every = cfg.ReconcileAt, cfg.ReconcileDays, cfg.ETLInterval
+	sched.ObserveReconcile = m.ObserveReconcile
 	return []service{{name: "scheduler", run: func(ctx context.Context) error {
 		if err := sched.Start(ctx); err != nil {
 			return err
@@ -126,6 +176,7 @@ func backgroundServices(b *background, db *store.DB, srv *api.Server, log *slog.
 type background struct {
 	source *pgxpool.Pool
 	mailer *mail.SMTP
+	read   *store.DB // READ_DATABASE_URL, or the store
 }
 
 func openBackground(ctx context.Context, e *env, db *store.DB) (*background, error) {
@@ -133,18 +184,31 @@ func openBackground(ctx context.Context, e *env, db *store.DB) (*background, err
 	if err != nil {
 		return nil, err
 	}
-	b := &background{source: db.Pool, mailer: m}
+	b := &background{source: db.Pool, mailer: m, read: db}
 	if e.getenv("SOURCE_DATABASE_URL") != "" {
-		if b.source, err = pgxpool.New(ctx, e.sourceURL()); err != nil {
-			return nil, badURL("SOURCE_DATABASE_URL") // pgx's message may repeat a password
+		if b.source, err = e.openPool(ctx, "SOURCE_DATABASE_URL", e.sourceURL()); err != nil {
+			return nil, err
+		}
+	}
+	if u := e.getenv("READ_DATABASE_URL"); u != "" {
+		if err := e.checkURL("READ_DATABASE_URL", u); err != nil {
+			b.close(db)
+			return nil, err
+		}
+		if b.read, err = store.OpenAs(ctx, "READ_DATABASE_URL", u); err != nil {
+			b.close(db)
+			return nil, e.dbError("READ_DATABASE_URL", u, err)
 		}
 	}
 	return b, nil
 }
 
 func (b *background) close(db *store.DB) {
-	if b.source != db.Pool {
+	if b.source != nil && b.source != db.Pool {
 		b.source.Close()
+	}
+	if b.read != nil && b.read != db {
+		b.read.Close()
 	}
 }
 
@@ -172,11 +236,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer bg.close(db)
-	// One query engine: the API, the reports and the ETL's warm-up share
-	// its cache of partials.
-	eng := query.NewEngine(db, api.DefaultQueryCacheBytes)
-	daily := dailyReports(db, eng)
-	srv, err := api.New(api.Deps{Store: db, Engine: eng, Reports: daily, Log: log}, cfg.API)
+	// One query engine, on the database the API reads: the API and the
+	// reports share its cache of partials.
+	eng := query.NewEngine(bg.read, api.DefaultQueryCacheBytes)
+	daily := dailyReports(bg.read, eng)
+	m := schedule.NewMetrics(db, nil)
+	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Log: log, Collectors: []prometheus.Collector{m}}, cfg.API)
 	if err != nil {
 		return err
 	}
@@ -192,6 +257,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("sqi serve started", "addr", ln.Addr().String(), "database", redactURL(e.databaseURL()),
+		"read_database", redactURL(e.getenv("READ_DATABASE_URL")), "source_database", redactURL(e.getenv("SOURCE_DATABASE_URL")),
+		"max_concurrent_per_key", cfg.API.MaxConcurrentPerKey, "max_concurrent", cfg.API.MaxConcurrent,
+		"reconcile_days", cfg.ReconcileDays, "etl_interval", cfg.ETLInterval.String(),
 		"ready_max_etl_lag", cfg.API.ReadyMaxETLLag.String(), "request_timeout", cfg.API.RequestTimeout.String(),
 		"max_body_bytes", cfg.API.MaxBodyBytes, "rate_limit", float64(cfg.API.RateLimit), "rate_burst", cfg.API.RateBurst,
 		"reports", daily != nil, "smtp", bg.mailer != nil)
@@ -201,7 +269,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, svc := range backgroundServices(bg, db, srv, log) {
+	for _, svc := range backgroundServices(bg, db, cfg, m, log) {
 		wg.Go(func() {
 			log.Info("service started", "service", svc.name)
 			if err := svc.run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
@@ -233,8 +301,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// redactURL hides the password of a database URL for the log.
+// redactURL hides the password of a database URL for the log; "" stays
+// "" (not set).
 func redactURL(s string) string {
+	if s == "" {
+		return ""
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparsable)"

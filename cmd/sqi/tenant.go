@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"sqi/export"
 	"sqi/metrics"
@@ -103,8 +104,21 @@ func runTenantList(ctx context.Context, e *env, args []string) error {
 	}
 	tw := export.NewTextTable(e.stdout, false)
 	fmt.Fprintln(tw, "TENANT\tNAME\tTIMEZONE\tLOCALE\tCONFIGURED")
+	invalid := 0
 	for _, t := range ts {
+		if t.Invalid != nil {
+			// One tenant's broken configuration must not hide the others.
+			invalid++
+			fmt.Fprintf(tw, "%s\t-\t-\t-\tINVALID: %s\n", t.Config.TenantID, strings.ReplaceAll(t.Invalid.Err.Error(), "\n", "; "))
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", t.Config.TenantID, t.Config.Name, t.Config.TimeZone, t.Config.Locale, t.Configured)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if invalid > 0 {
+		fmt.Fprintf(e.stderr, "%d stored configurations are not valid: put a valid one with 'sqi tenant put'\n", invalid)
+	}
+	return nil
 }

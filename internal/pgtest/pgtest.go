@@ -45,6 +45,19 @@ func New(t testing.TB) *store.DB {
 // test that connects by itself (a CLI run as a subprocess).
 func NewWithURL(t testing.TB) (*store.DB, string) {
 	t.Helper()
+	return newDB(t, true)
+}
+
+// NewEmpty returns an open store on a new database with no migration
+// applied, dropped when t ends: for tests of the migrations themselves.
+func NewEmpty(t testing.TB) *store.DB {
+	t.Helper()
+	db, _ := newDB(t, false)
+	return db
+}
+
+func newDB(t testing.TB, migrated bool) (*store.DB, string) {
+	t.Helper()
 	admin := os.Getenv(EnvURL)
 	if admin == "" {
 		t.Fatalf("%s is not set: run the tests with `make test`, or set it to a PostgreSQL superuser URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", EnvURL)
@@ -60,9 +73,11 @@ func NewWithURL(t testing.TB) (*store.DB, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	tmpl, err := template(ctx, admin)
-	if err != nil {
-		t.Fatalf("template database: %v", err)
+	tmpl := "template0"
+	if migrated {
+		if tmpl, err = template(ctx, admin); err != nil {
+			t.Fatalf("template database: %v", err)
+		}
 	}
 	quoted := pgx.Identifier{name}.Sanitize()
 	if err := adminExec(ctx, admin, "CREATE DATABASE "+quoted+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {

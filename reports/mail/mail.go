@@ -155,17 +155,29 @@ func (c Config) String() string {
 	return fmt.Sprintf("smtp://%s%s:%d?tls=%s from=%s", user, c.Host, c.Port, c.TLS, c.From)
 }
 
+// redact is raw with its password masked, for error messages; also when
+// raw does not parse (a bad port, a bad %-escape), where everything
+// between the scheme and the last '@' but the user name is masked.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
+	if err == nil && u.User != nil {
+		if _, ok := u.User.Password(); !ok {
+			return raw
+		}
 		u.User = url.User(u.User.Username())
 		user := u.User.String()
 		return strings.Replace(u.String(), "//"+user+"@", "//"+user+":***@", 1)
 	}
-	return u.String()
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, _ := strings.Cut(rest[:at], ":")
+	return prefix + user + ":***" + rest[at:]
 }
 
 // SMTP sends messages through one SMTP server, one connection per

@@ -35,12 +35,16 @@ func TestParseURL(t *testing.T) {
 		{name: "unknown parameter", url: "smtp://mail.example.com?tsl=none", wantErr: `"tsl"`},
 		{name: "no host", url: "smtp://", wantErr: "SMTP_URL"},
 		{name: "password not echoed", url: "smtp://u:secret@/x", wantErr: "***"},
+		{name: "password not echoed: bad port", url: "smtp://u:secret@mail.example.com:notaport", wantErr: "u:***@mail.example.com:notaport"},
+		{name: "password not echoed: bad escape", url: "smtp://u:se%zzcret@mail.example.com:25", wantErr: "u:***@"},
+		{name: "password not echoed: a slash in it", url: "smtp://u:se/cr:et@mail.example.com:x", wantErr: "u:***@"},
+		{name: "password not echoed: no scheme", url: "u:secret@mail example", wantErr: "***"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseURL(tc.url)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "secret") {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "cr") {
 					t.Fatalf("err %v, want one containing %q (and no password)", err, tc.wantErr)
 				}
 				return

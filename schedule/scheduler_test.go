@@ -1,106 +1,22 @@
-package reports_test
+package schedule_test
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"sqi/etl"
+	"sqi/internal/mailpit"
 	"sqi/metrics"
-	"sqi/reports"
+	"sqi/schedule"
 	"sqi/store"
 )
-
-func tenant(id, zone, sendAt string) *metrics.Config {
-	c := metrics.DefaultConfig(id)
-	c.TimeZone, c.Report.SendAt = zone, sendAt
-	if err := c.Validate(); err != nil {
-		panic(err)
-	}
-	return &c
-}
-
-func utc(s string) time.Time {
-	t, err := time.Parse("2006-01-02 15:04:05", s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-func TestSendTime(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		cfg    *metrics.Config
-		report string // the report's local date
-		want   string // UTC
-	}{
-		{"seoul", tenant("a", "Asia/Seoul", "07:00"), "2026-03-08", "2026-03-08 22:00:00"},
-		{"new york before the change", tenant("b", "America/New_York", "07:00"), "2026-03-06", "2026-03-07 12:00:00"},
-		{"new york, sent on the spring-forward day", tenant("b", "America/New_York", "07:00"), "2026-03-07", "2026-03-08 11:00:00"},
-		{"new york, the 23-hour day's report", tenant("b", "America/New_York", "07:00"), "2026-03-08", "2026-03-09 11:00:00"},
-		{"send_at in the gap: when the clock passes it", tenant("b", "America/New_York", "02:30"), "2026-03-07", "2026-03-08 07:00:00"},
-		{"send_at twice on fall-back: the first", tenant("b", "America/New_York", "01:30"), "2026-10-31", "2026-11-01 05:30:00"},
-		{"new york after fall-back", tenant("b", "America/New_York", "07:00"), "2026-11-01", "2026-11-02 12:00:00"},
-		{"midnight", tenant("a", "Asia/Seoul", "00:00"), "2026-03-08", "2026-03-08 15:00:00"},
-		{"santiago: midnight skipped", tenant("c", "America/Santiago", "00:00"), "2026-09-05", "2026-09-06 04:00:00"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := reports.SendTime(tc.cfg, date(tc.report))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := utc(tc.want); !got.Equal(want) {
-				t.Errorf("SendTime(%s) = %s (%s), want %s UTC", tc.report, got.UTC(), got.In(tc.cfg.Location()), want)
-			}
-		})
-	}
-}
-
-func TestDueDates(t *testing.T) {
-	t.Parallel()
-	seoul := tenant("acme", "Asia/Seoul", "07:00")
-	ny := tenant("globex", "America/New_York", "07:00")
-	none := tenant("quiet", "Asia/Seoul", "")
-	tests := []struct {
-		name string
-		cfg  *metrics.Config
-		now  string // UTC
-		last string // last scheduled date, "" never
-		want []string
-	}{
-		{"seoul before send time", seoul, "2026-03-08 21:59:59", "2026-03-06", []string{"2026-03-07"}},
-		{"seoul at send time", seoul, "2026-03-08 22:00:00", "2026-03-07", []string{"2026-03-08"}},
-		{"seoul already scheduled", seoul, "2026-03-08 23:00:00", "2026-03-08", nil},
-		{"new york 06:59 EDT on the DST day", ny, "2026-03-08 10:59:00", "2026-03-06", nil},
-		{"new york 07:00 EDT on the DST day", ny, "2026-03-08 11:00:00", "2026-03-06", []string{"2026-03-07"}},
-		{"new york, the DST day's report", ny, "2026-03-09 11:00:00", "2026-03-07", []string{"2026-03-08"}},
-		{"never scheduled: the latest only", seoul, "2026-03-09 03:00:00", "", []string{"2026-03-08"}},
-		{"down for two days", seoul, "2026-03-09 03:00:00", "2026-03-06", []string{"2026-03-07", "2026-03-08"}},
-		{"down for a month: a week at most", seoul, "2026-03-09 03:00:00", "2026-02-01",
-			[]string{"2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07", "2026-03-08"}},
-		{"no send_at: never", none, "2026-03-09 03:00:00", "", nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var last time.Time
-			if tc.last != "" {
-				last = date(tc.last)
-			}
-			var got []string
-			for _, d := range reports.DueDates(tc.cfg, utc(tc.now), last, tc.last != "", 7) {
-				got = append(got, d.Format(metrics.DateLayout))
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("DueDates = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
 
 // sentLog lists what a fake mailer sent as "recipient date", sorted.
 func sentLog(m *fakeMailer) []string {
@@ -139,7 +55,7 @@ func TestScheduleClock(t *testing.T) {
 	}
 	clk := newClock(utc("2026-03-07 12:00:00"))
 	m := &fakeMailer{}
-	s := reports.NewScheduler(db, &fakeETL{}, m, clk.Now, nil)
+	s := schedule.New(db, &fakeETL{}, m, clk.Now, nil)
 
 	// When each message went out, by "recipient date".
 	sentAt := map[string]time.Time{}
@@ -209,7 +125,7 @@ func TestScheduleRestart(t *testing.T) {
 			}
 			clk := newClock(utc(tc.restart))
 			m := &fakeMailer{}
-			s := reports.NewScheduler(db, &fakeETL{}, m, clk.Now, nil)
+			s := schedule.New(db, &fakeETL{}, m, clk.Now, nil)
 			for range 3 {
 				if err := s.RunReports(ctx); err != nil {
 					t.Fatal(err)
@@ -241,8 +157,8 @@ func TestScheduleWaitsForETL(t *testing.T) {
 	clk := newClock(utc("2026-03-08 22:00:30"))
 	busy := &busyETL{}
 	m := &fakeMailer{}
-	s := reports.NewScheduler(db, busy, m, clk.Now, nil)
-	if _, err := db.Pool.Exec(ctx, `UPDATE etl_runs SET started_at = '2026-03-08 21:59:00+00'`); err != nil {
+	s := schedule.New(db, busy, m, clk.Now, nil)
+	if _, err := db.Pool.Exec(ctx, `UPDATE etl_runs SET started_at = '2026-03-08 21:59:00+00', snapshot_at = '2026-03-08 21:59:00+00'`); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RunReports(ctx); err != nil {
@@ -252,7 +168,7 @@ func TestScheduleWaitsForETL(t *testing.T) {
 		t.Fatalf("with the ETL busy: %d sent, %d ETL calls; want none sent and one ETL attempt", n, busy.calls)
 	}
 	// The other replica's run, started at 22:00:00, has finished.
-	if _, err := db.Pool.Exec(ctx, `UPDATE etl_runs SET started_at = '2026-03-08 22:00:00+00'`); err != nil {
+	if _, err := db.Pool.Exec(ctx, `UPDATE etl_runs SET started_at = '2026-03-08 22:00:00+00', snapshot_at = '2026-03-08 22:00:00+00'`); err != nil {
 		t.Fatal(err)
 	}
 	clk.Add(time.Minute)
@@ -267,9 +183,9 @@ func TestScheduleWaitsForETL(t *testing.T) {
 // busyETL answers as when another replica's run holds the lock.
 type busyETL struct{ calls int }
 
-func (b *busyETL) RunOnce(context.Context) (etlResult, error) {
+func (b *busyETL) RunOnce(context.Context) (etl.Result, error) {
 	b.calls++
-	return etlResult{}, errBusy
+	return etl.Result{}, etl.ErrBusy
 }
 
 // TestSchedulerJobs runs the gocron jobs for real, at a fast pace: the
@@ -281,7 +197,7 @@ func TestSchedulerJobs(t *testing.T) {
 	clk := newClock(utc("2026-03-09 00:30:00")) // 09:30 in Seoul: the 07:00 report is due
 	f := &fakeETL{sleep: 120 * time.Millisecond}
 	m := &fakeMailer{}
-	s := reports.NewScheduler(db, f, m, clk.Now, nil)
+	s := schedule.New(db, f, m, clk.Now, nil)
 	s.Every = 20 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -334,7 +250,7 @@ func TestDeadSender(t *testing.T) {
 	}
 
 	m := &fakeMailer{}
-	s := reports.NewScheduler(db, &fakeETL{}, m, clk.Now, nil)
+	s := schedule.New(db, &fakeETL{}, m, clk.Now, nil)
 	for _, step := range []time.Duration{time.Minute, 10 * time.Minute, time.Minute} {
 		clk.Add(step)
 		if err := s.RunReports(ctx); err != nil {
@@ -353,5 +269,143 @@ func TestDeadSender(t *testing.T) {
 		if d.Status != want[d.Recipient] {
 			t.Errorf("%s: %s (%s), want %s", d.Recipient, d.Status, d.LastError, want[d.Recipient])
 		}
+	}
+}
+
+// TestRetryDeliversOnce: the first attempt fails at the SMTP server
+// (451 on RCPT TO), the retry after the backoff delivers, and nothing is
+// ever delivered twice.
+func TestRetryDeliversOnce(t *testing.T) {
+	t.Parallel()
+	db := seed(t, 1, 2, 100)
+	mp := mailpit.Start(t, false)
+	clk := newClock(time.Date(2026, 3, 8, 22, 0, 30, 0, time.UTC)) // 07:00:30 in Seoul on the 9th
+	s := schedule.New(db, &fakeETL{}, mp.Mailer(t), clk.Now, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+
+	mp.Chaos(t, 451)
+	if err := s.RunReports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := db.Deliveries(ctx, "acme", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 {
+		t.Fatalf("%d deliveries, want 2", len(ds))
+	}
+	for _, d := range ds {
+		if d.Status != store.DeliveryRetry || d.Attempts != 1 || !strings.Contains(d.LastError, "451") ||
+			!d.NextAttemptAt.Equal(clk.Now().Add(time.Minute)) {
+			t.Errorf("after a refused attempt: %+v; want retry in a minute with the 451 error", d)
+		}
+	}
+	if n := len(mp.Messages(t)); n != 0 {
+		t.Fatalf("mailpit has %d messages after a refused attempt", n)
+	}
+
+	mp.Chaos(t, 0)
+	steps := []struct {
+		after time.Duration
+		want  int // messages received so far
+	}{
+		{30 * time.Second, 0}, // backoff not over: no attempt
+		{31 * time.Second, 2}, // retried: delivered
+		{time.Minute, 2},      // nothing more
+		{time.Hour, 2},
+	}
+	for _, st := range steps {
+		clk.Add(st.after)
+		if err := s.RunReports(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := mailpit.PerRecipient(mp.Messages(t)); len(got) != st.want || (st.want > 0 && (got["lead@acme.example"] != 1 || got["ops@acme.example"] != 1)) {
+			t.Errorf("at %s: received %v, want each recipient once (%d)", clk.Now().Format(time.TimeOnly), got, st.want)
+		}
+	}
+	ds, err = db.Deliveries(ctx, "acme", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Status != store.DeliverySent || d.Attempts != 2 || d.LastError != "" {
+			t.Errorf("finally: %+v; want sent at the second attempt", d)
+		}
+	}
+}
+
+// TestTwoSchedulersDeliverOnce runs two schedulers, each with its own
+// connection pool, on one database and one Mailpit, round after round at
+// the same moments: each report reaches each recipient once.
+func TestTwoSchedulersDeliverOnce(t *testing.T) {
+	t.Parallel()
+	db, url := pgtestWithURL(t)
+	seedInto(t, db, 2, 2, 100)
+	other, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	mp := mailpit.Start(t, false)
+	// 12:00 UTC on the 9th: 21:00 in Seoul, 08:00 in New York (EDT):
+	// both tenants' reports of the 8th are due.
+	clk := newClock(time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC))
+	a := schedule.New(db, &fakeETL{}, mp.Mailer(t), clk.Now, nil)
+	b := schedule.New(other, &fakeETL{}, mp.Mailer(t), clk.Now, nil)
+
+	for round := range 3 {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, s := range []*schedule.Scheduler{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.RunReports(context.Background())
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		clk.Add(time.Minute)
+	}
+
+	// And the deliverers alone, racing for the same rows without the
+	// round's lock: the leases still let one of them through.
+	for _, s := range []*schedule.Scheduler{a, b} {
+		if _, err := s.Deliverer().Enqueue(context.Background(), "acme", day.AddDate(0, 0, -1), store.TriggerManual); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, s := range []*schedule.Scheduler{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Deliverer().Deliver(context.Background(), "acme", day.AddDate(0, 0, -1), false); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	got := map[string]int{}
+	for _, m := range mp.Messages(t) {
+		for _, to := range m.To {
+			got[to.Address+" "+m.Subject[strings.Index(m.Subject, "2026-"):][:10]]++
+		}
+	}
+	want := []string{
+		"lead@acme.example 2026-03-08", "ops@acme.example 2026-03-08",
+		"lead@globex.example 2026-03-08", "ops@globex.example 2026-03-08",
+		"lead@acme.example 2026-03-07", "ops@acme.example 2026-03-07",
+	}
+	for _, w := range want {
+		if got[w] != 1 {
+			t.Errorf("%s received %d times, want once", w, got[w])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("received %v, want exactly %v", got, want)
 	}
 }

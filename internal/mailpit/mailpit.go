@@ -1,8 +1,12 @@
-package reports_test
+// Package mailpit starts a real SMTP server (Mailpit) for a test and reads
+// what it received through Mailpit's API. Only tests import it; it starts
+// the binary of SQI_MAILPIT_BIN, which scripts/test.sh installs, and a
+// missing binary fails the test: mail tests are never skipped. It must not
+// import anything of the service but reports/mail.
+package mailpit
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -27,19 +31,19 @@ import (
 	"sqi/reports/mail"
 )
 
-// mailpit is a real SMTP server (Mailpit) started by a test on free ports
+// Server is a real SMTP server (Mailpit) started by a test on free ports
 // and stopped when the test ends.
-type mailpit struct {
+type Server struct {
 	smtpHost string
 	smtpPort int
 	api      string
 	caPool   *x509.CertPool // set when started with TLS
 }
 
-// startMailpit starts Mailpit from SQI_MAILPIT_BIN (scripts/test.sh
+// Start starts Mailpit from SQI_MAILPIT_BIN (scripts/test.sh
 // installs it and sets it). A missing binary fails the test: mail tests
 // are never skipped.
-func startMailpit(t *testing.T, withTLS bool) *mailpit {
+func Start(t testing.TB, withTLS bool) *Server {
 	t.Helper()
 	bin := os.Getenv("SQI_MAILPIT_BIN")
 	if bin == "" {
@@ -50,7 +54,7 @@ func startMailpit(t *testing.T, withTLS bool) *mailpit {
 		t.Fatalf("SQI_MAILPIT_BIN=%s: %v", bin, err)
 	}
 	dir := t.TempDir()
-	m := &mailpit{smtpHost: "127.0.0.1"}
+	m := &Server{smtpHost: "127.0.0.1"}
 	var lastErr error
 	for range 5 { // a free port can be taken between probing and binding
 		smtpPort, httpPort := freePort(t), freePort(t)
@@ -104,7 +108,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-func (m *mailpit) waitReady(exited <-chan struct{}) error {
+func (m *Server) waitReady(exited <-chan struct{}) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -127,7 +131,7 @@ func (m *mailpit) waitReady(exited <-chan struct{}) error {
 	return fmt.Errorf("mailpit not ready on %s", m.api)
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -139,7 +143,7 @@ func freePort(t *testing.T) int {
 
 // selfSigned writes a certificate for 127.0.0.1 and its key, and returns
 // a pool that trusts it.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+func selfSigned(t testing.TB, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -176,10 +180,10 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	return certFile, keyFile, pool
 }
 
-// mailer returns a sender to this Mailpit: plain SMTP with authentication
+// Mailer returns a sender to this Mailpit: plain SMTP with authentication
 // (Mailpit accepts any credentials), or STARTTLS when it was started with
 // TLS.
-func (m *mailpit) mailer(t *testing.T) *mail.SMTP {
+func (m *Server) Mailer(t testing.TB) *mail.SMTP {
 	t.Helper()
 	mode := "none"
 	if m.caPool != nil {
@@ -201,8 +205,8 @@ func (m *mailpit) mailer(t *testing.T) *mail.SMTP {
 	return s
 }
 
-// chaos makes Mailpit answer every RCPT TO with code (0: normally).
-func (m *mailpit) chaos(t *testing.T, code int) {
+// Chaos makes Mailpit answer every RCPT TO with code (0: normally).
+func (m *Server) Chaos(t testing.TB, code int) {
 	t.Helper()
 	prob := 0
 	if code != 0 {
@@ -226,19 +230,22 @@ func (m *mailpit) chaos(t *testing.T, code int) {
 	}
 }
 
-type mpAddress struct {
+// Address is an address of a received message.
+type Address struct {
 	Name    string `json:"Name"`
 	Address string `json:"Address"`
 }
 
-type mpSummary struct {
-	ID        string      `json:"ID"`
-	MessageID string      `json:"MessageID"`
-	To        []mpAddress `json:"To"`
-	Subject   string      `json:"Subject"`
+// Summary is a received message as Mailpit lists it.
+type Summary struct {
+	ID        string    `json:"ID"`
+	MessageID string    `json:"MessageID"`
+	To        []Address `json:"To"`
+	Subject   string    `json:"Subject"`
 }
 
-type mpPart struct {
+// Part is an inline part or an attachment of a received message.
+type Part struct {
 	PartID      string `json:"PartID"`
 	FileName    string `json:"FileName"`
 	ContentType string `json:"ContentType"`
@@ -246,16 +253,17 @@ type mpPart struct {
 	Size        int    `json:"Size"`
 }
 
-type mpMessage struct {
-	mpSummary
-	From        mpAddress `json:"From"`
-	Text        string    `json:"Text"`
-	HTML        string    `json:"HTML"`
-	Inline      []mpPart  `json:"Inline"`
-	Attachments []mpPart  `json:"Attachments"`
+// Message is a received message.
+type Message struct {
+	Summary
+	From        Address `json:"From"`
+	Text        string  `json:"Text"`
+	HTML        string  `json:"HTML"`
+	Inline      []Part  `json:"Inline"`
+	Attachments []Part  `json:"Attachments"`
 }
 
-func (m *mailpit) getJSON(t *testing.T, path string, v any) {
+func (m *Server) GetJSON(t testing.TB, path string, v any) {
 	t.Helper()
 	resp, err := http.Get(m.api + path)
 	if err != nil {
@@ -270,7 +278,7 @@ func (m *mailpit) getJSON(t *testing.T, path string, v any) {
 	}
 }
 
-func (m *mailpit) get(t *testing.T, path string) []byte {
+func (m *Server) Get(t testing.TB, path string) []byte {
 	t.Helper()
 	resp, err := http.Get(m.api + path)
 	if err != nil {
@@ -284,26 +292,26 @@ func (m *mailpit) get(t *testing.T, path string) []byte {
 	return b
 }
 
-// messages lists what Mailpit received.
-func (m *mailpit) messages(t *testing.T) []mpSummary {
+// Messages lists what Mailpit received.
+func (m *Server) Messages(t testing.TB) []Summary {
 	t.Helper()
 	var list struct {
-		Total    int         `json:"total"`
-		Messages []mpSummary `json:"messages"`
+		Total    int       `json:"total"`
+		Messages []Summary `json:"messages"`
 	}
-	m.getJSON(t, "/api/v1/messages?limit=500", &list)
+	m.GetJSON(t, "/api/v1/messages?limit=500", &list)
 	return list.Messages
 }
 
-func (m *mailpit) message(t *testing.T, id string) mpMessage {
+func (m *Server) Message(t testing.TB, id string) Message {
 	t.Helper()
-	var msg mpMessage
-	m.getJSON(t, "/api/v1/message/"+id, &msg)
+	var msg Message
+	m.GetJSON(t, "/api/v1/message/"+id, &msg)
 	return msg
 }
 
-// perRecipient counts the messages received by each address.
-func perRecipient(msgs []mpSummary) map[string]int {
+// PerRecipient counts the messages received by each address.
+func PerRecipient(msgs []Summary) map[string]int {
 	out := map[string]int{}
 	for _, m := range msgs {
 		for _, to := range m.To {
@@ -313,56 +321,12 @@ func perRecipient(msgs []mpSummary) map[string]int {
 	return out
 }
 
-// fakeETL stands for the ETL in schedule tests: it counts runs and
-// overlaps.
-type fakeETL struct {
-	mu            sync.Mutex
-	runs, running int
-	maxRunning    int
-	sleep         time.Duration
-}
-
-func (f *fakeETL) RunOnce(ctx context.Context) (etlResult, error) {
-	f.mu.Lock()
-	f.runs++
-	f.running++
-	f.maxRunning = max(f.maxRunning, f.running)
-	f.mu.Unlock()
-	select {
-	case <-time.After(f.sleep):
-	case <-ctx.Done():
+// SMTPURL is an SMTP_URL of this Mailpit with the given credentials
+// (Mailpit accepts any), plain SMTP; it fails the test with TLS on.
+func (m *Server) SMTPURL(t testing.TB, user, pass string) string {
+	t.Helper()
+	if m.caPool != nil {
+		t.Fatal("SMTPURL: this Mailpit was started with TLS, which sqi serve would not trust")
 	}
-	f.mu.Lock()
-	f.running--
-	f.mu.Unlock()
-	return etlResult{}, nil
-}
-
-func (f *fakeETL) stats() (runs, maxRunning int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.runs, f.maxRunning
-}
-
-// fakeMailer records messages instead of sending them; fail makes it fail.
-type fakeMailer struct {
-	mu   sync.Mutex
-	sent []*mail.Message
-	fail error
-}
-
-func (f *fakeMailer) Send(ctx context.Context, m *mail.Message) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.fail != nil {
-		return f.fail
-	}
-	f.sent = append(f.sent, m)
-	return nil
-}
-
-func (f *fakeMailer) messages() []*mail.Message {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]*mail.Message(nil), f.sent...)
+	return fmt.Sprintf("smtp://%s:%s@%s:%d?tls=none&auth=plain", user, pass, m.smtpHost, m.smtpPort)
 }

@@ -148,7 +148,16 @@ const parquetRowGroupRows = 65536
 
 // NewParquetWriter starts a Parquet file of t on w; w needs no Seek.
 func NewParquetWriter(w io.Writer, t Table) (*ParquetWriter, error) {
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithCreatedBy("sqi"))
+	// Dictionary encoding pays for text (agents, teams, channels repeat)
+	// and costs time for numbers and instants, which rarely repeat.
+	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy), parquet.WithCreatedBy("sqi"),
+		parquet.WithDictionaryDefault(false)}
+	for _, c := range t.Columns {
+		if c.Kind == metrics.FieldText {
+			opts = append(opts, parquet.WithDictionaryFor(c.Name, true))
+		}
+	}
+	props := parquet.NewWriterProperties(opts...)
 	fw, err := pqarrow.NewFileWriter(t.ArrowSchema(), writeOnly{w}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return nil, fmt.Errorf("write parquet: %w", err)

@@ -56,6 +56,7 @@ func RoomTable(cfg *metrics.Config) Table {
 // field's metrics.RoomField.Value, so every format shows the same values.
 func RoomCells(dst []metrics.Cell, v *metrics.View, r *metrics.Room) []metrics.Cell {
 	dst = dst[:0]
+	v.Begin()
 	for _, f := range metrics.ExportFields {
 		dst = append(dst, f.Value(r, v))
 	}

@@ -99,6 +99,30 @@ type RoomField struct {
 type View struct {
 	Config      *Config
 	clock, open Clock
+
+	// The turn summary of the room being exported, computed once for the
+	// five columns that show it (Begin starts a room).
+	summary turnSummary
+	done    bool
+}
+
+type turnSummary struct {
+	replies, unanswered, customer int
+	replyAvg, customerAvg         float64
+}
+
+// Begin starts the export of a room: what the view computed for the
+// previous one is forgotten (rooms are often the same reused value).
+func (v *View) Begin() { v.done = false }
+
+func (v *View) turns(r *Room) *turnSummary {
+	if !v.done {
+		s := &v.summary
+		s.replies, s.unanswered, s.replyAvg = r.ReplyTurns(v.clock)
+		s.customer, s.customerAvg = r.CustomerReplyTurns(v.clock)
+		v.done = true
+	}
+	return &v.summary
 }
 
 // NewView returns a view of rooms under c.
@@ -114,7 +138,7 @@ var RoomFields = []RoomField{
 		Stored: true, Export: true, text: func(r *Room) *string { return &r.TenantID }},
 	{Name: "room_id", Required: true, Kind: FieldText, LabelEN: "Room", LabelKO: "상담방",
 		DefEN: "The room's id in the chat platform.", DefKO: "채팅 플랫폼의 상담방 ID.",
-		Stored: true, Export: true, text: func(r *Room) *string { return &r.RoomID }},
+		Stored: true, Block: true, Export: true, text: func(r *Room) *string { return &r.RoomID }},
 	{Name: "day", Kind: FieldDate, LabelEN: "Day", LabelKO: "날짜",
 		DefEN:  "The local date of opened_at in the tenant's time zone: the day the room counts in.",
 		DefKO:  "고객사 시간대 기준 opened_at의 날짜: 상담방이 집계되는 날.",
@@ -222,20 +246,20 @@ var RoomFields = []RoomField{
 		Stored: true, Block: true, Export: true, Measure: true, score: func(r *Room) *int16 { return &r.Score }},
 	{Name: "reply_turns", Kind: FieldCount, LabelEN: "Reply turns", LabelKO: "응답 턴",
 		DefEN: "The room's reply turns, answered or not.", DefKO: "상담방의 응답 턴 수 (미응답 포함).",
-		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { n, _, _ := r.ReplyTurns(v.clock); return CountCell(n) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return CountCell(v.turns(r).replies) }},
 	{Name: "unanswered_turns", Kind: FieldCount, LabelEN: "Unanswered turns", LabelKO: "미응답 턴",
 		DefEN: "Reply turns still open when the room closed.", DefKO: "상담방 종료 시 답이 없던 응답 턴 수.",
-		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { _, u, _ := r.ReplyTurns(v.clock); return CountCell(u) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return CountCell(v.turns(r).unanswered) }},
 	{Name: "reply_avg_s", Kind: FieldSeconds, LabelEN: "Avg reply", LabelKO: "평균 고객 대기 시간",
 		DefEN: "The mean of the room's answered reply turns, rounded to 2 decimals.", DefKO: "상담방의 응답된 턴 평균 (소수 둘째 자리 반올림).",
-		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { _, _, avg := r.ReplyTurns(v.clock); return SecondsCell(roundMean(avg)) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return SecondsCell(roundMean(v.turns(r).replyAvg)) }},
 	{Name: "customer_reply_turns", Kind: FieldCount, LabelEN: "Customer reply turns", LabelKO: "고객 응답 턴",
 		DefEN: "The room's answered customer reply turns.", DefKO: "상담방의 고객 응답 턴 수.",
-		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { n, _ := r.CustomerReplyTurns(v.clock); return CountCell(n) }},
+		Export: true, Measure: true, derived: func(r *Room, v *View) Cell { return CountCell(v.turns(r).customer) }},
 	{Name: "customer_reply_avg_s", Kind: FieldSeconds, LabelEN: "Avg customer reply", LabelKO: "평균 상담원 대기 시간",
 		DefEN: "The mean of the room's customer reply turns, rounded to 2 decimals.", DefKO: "상담방의 고객 응답 턴 평균 (소수 둘째 자리 반올림).",
 		Export: true, Measure: true, derived: func(r *Room, v *View) Cell {
-			_, avg := r.CustomerReplyTurns(v.clock)
+			avg := v.turns(r).customerAvg
 			return SecondsCell(roundMean(avg))
 		}},
 	{Name: "invalid_reason", Kind: FieldText, LabelEN: "Invalid (reason)", LabelKO: "오류 (사유)",

@@ -41,6 +41,10 @@ type Runner struct {
 
 	Log *slog.Logger
 	Now func() time.Time
+	// changed holds the rooms the current run wrote (set under the
+	// ETL's lock), so that their blocks are patched, not rebuilt whole.
+	changed map[store.RoomKey]bool
+
 	// Observe, when set, is called after every run with its result or
 	// error (Prometheus metrics in `sqi serve`).
 	Observe func(Result, error)
@@ -115,6 +119,14 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	}
 	defer unlock()
 
+	// Blocks left dirty by a run that died are rebuilt whole; the others
+	// from their stored version and the rooms this run writes.
+	leftover, err := r.Store.DirtyBlocks(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	r.changed = map[store.RoomKey]bool{}
+	defer func() { r.changed = nil }()
 	prev, err := r.Store.ETLState(ctx)
 	if err != nil {
 		return Result{}, err
@@ -124,7 +136,7 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 		// Batches written before the failure have marked their blocks
 		// dirty: rebuild them now, so that /sqi and the reports agree with
 		// room_facts without waiting for a run that succeeds.
-		if _, berr := r.Store.RebuildBlocks(context.WithoutCancel(ctx)); berr != nil {
+		if _, berr := r.Store.RebuildBlocks(context.WithoutCancel(ctx), nil); berr != nil {
 			r.Log.Error("rebuild blocks after a failed run", "err", berr)
 		}
 		return res, err
@@ -134,7 +146,7 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	if _, err := r.recomputeStale(ctx, staleChunk); err != nil {
 		return res, err
 	}
-	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx); err != nil {
+	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: leftover}); err != nil {
 		return res, err
 	}
 	finished := r.Now()
@@ -410,6 +422,11 @@ func (p *pipeline) write(ctx context.Context, b *writeBatch) error {
 		return err
 	}
 	p.res.RoomsRecomputed += int64(len(b.facts.Keys))
+	if p.r.changed != nil {
+		for _, k := range b.facts.Keys {
+			p.r.changed[k] = true
+		}
+	}
 	p.res.RoomsChanged += w.RoomsChanged
 	p.res.Rejects += int64(len(b.facts.Rejects))
 	if p.onWritten != nil {

@@ -91,7 +91,7 @@ func (r *Runner) Reconcile(ctx context.Context, days int) (ReconcileResult, erro
 	res.FeedRejects = etlRes.FeedRejects
 	// Whatever was written marked its blocks dirty: rebuild them, failed
 	// run or not.
-	if _, berr := r.Store.RebuildBlocks(context.WithoutCancel(ctx)); berr != nil && err == nil {
+	if _, berr := r.Store.RebuildBlocks(context.WithoutCancel(ctx), nil); berr != nil && err == nil {
 		err = berr
 	}
 	if err != nil {

@@ -44,7 +44,7 @@ func (r *Runner) recomputeStale(ctx context.Context, max int) (int, error) {
 	)
 	p := &pipeline{r: r, tx: snap.tx2, res: &etlRes}
 	err = r.reconcileRooms(ctx, p, snap, keys, &res, map[string]int64{})
-	if _, berr := r.Store.RebuildBlocks(context.WithoutCancel(ctx)); berr != nil && err == nil {
+	if _, berr := r.Store.RebuildBlocks(context.WithoutCancel(ctx), nil); berr != nil && err == nil {
 		err = berr
 	}
 	if err != nil {

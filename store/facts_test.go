@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,7 +236,7 @@ func TestWriteFacts(t *testing.T) {
 	}
 
 	// The blocks hold the same facts.
-	if n, err := db.RebuildBlocks(ctx); err != nil || n != 1 {
+	if n, err := db.RebuildBlocks(ctx, nil); err != nil || n != 1 {
 		t.Fatalf("RebuildBlocks = %d, %v", n, err)
 	}
 	if got := dirty(t, db); len(got) != 0 {
@@ -275,7 +276,7 @@ func TestWriteFacts(t *testing.T) {
 	if got := readRooms(t, db, "acme", day, day.Add(24*time.Hour)); got[1].Score != 3 {
 		t.Errorf("r2 score %d after the late survey, want 3", got[1].Score)
 	}
-	if _, err := db.RebuildBlocks(ctx); err != nil {
+	if _, err := db.RebuildBlocks(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -345,4 +346,76 @@ func cmpString(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// TestPatchedBlockEqualsFull: a block patched from its stored version and
+// the rooms a run wrote (a changed room, a new one, one moved away to
+// another day, one whose facts were deleted) holds exactly the rooms, in
+// the same order, that a rebuild from room_facts gives.
+func TestPatchedBlockEqualsFull(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	day := time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC)
+	var rooms []metrics.Room
+	for i := range 40 {
+		id := fmt.Sprintf("r%02d", 40-i) // ids against the order of opening
+		at := day.Add(time.Duration(i/2) * time.Minute)
+		if i%3 == 0 {
+			rooms = append(rooms, botRoom(t, "acme", id, at))
+		} else {
+			rooms = append(rooms, answeredRoom(t, "acme", id, at, int16(i%5+1)))
+		}
+	}
+	write(t, db, nil, rooms...)
+	if _, err := db.RebuildBlocks(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	known := map[store.RoomKey]bool{}
+	for _, r := range rooms {
+		known[store.RoomKey{TenantID: "acme", RoomID: r.RoomID}] = true
+	}
+	changed := []metrics.Room{
+		answeredRoom(t, "acme", "r05", day.Add(3*time.Minute), 1),  // a late survey
+		answeredRoom(t, "acme", "new", day.Add(90*time.Second), 4), // a new room between others
+		botRoom(t, "acme", "r10", day.Add(-3*time.Hour)),           // moved to the day before
+	}
+	b := &store.FactsBatch{Rooms: changed, Known: known}
+	hint := &store.BlockHint{Changed: map[store.RoomKey]bool{}}
+	for _, k := range []string{"r05", "new", "r10", "r20"} { // r20: no usable event left
+		key := store.RoomKey{TenantID: "acme", RoomID: k}
+		b.Keys = append(b.Keys, key)
+		hint.Changed[key] = true
+	}
+	if _, err := db.WriteFacts(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	read := func() []string {
+		var out []string
+		err := db.RoomsFromBlocks(ctx, "acme", day.Add(-24*time.Hour), day.Add(24*time.Hour), func(r *metrics.Room) error {
+			out = append(out, fmt.Sprintf("%s %s %d %d %d", r.RoomID, r.OpenedAt.Format(time.RFC3339), r.Score, len(r.Replies), len(r.CustomerReplies)))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if n, err := db.RebuildBlocks(ctx, hint); err != nil || n != 2 {
+		t.Fatalf("patched %d blocks, %v; want 2 (the day and the day before)", n, err)
+	}
+	patched := read()
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO blocks_dirty SELECT tenant_id, day FROM room_blocks`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RebuildBlocks(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	full := read()
+	if !slices.Equal(patched, full) {
+		t.Errorf("patched blocks:\n%v\nrebuilt from room_facts:\n%v", patched, full)
+	}
+	if len(full) != 40 || !slices.ContainsFunc(full, func(s string) bool { return strings.HasPrefix(s, "new ") }) {
+		t.Errorf("%d rooms, want 40 with the new one: %v", len(full), full)
+	}
 }

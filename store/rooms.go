@@ -24,7 +24,7 @@ type querier interface {
 func roomRows(ctx context.Context, db querier, tenantID string, start, end time.Time, fn func(*metrics.Room) error) error {
 	q := `SELECT ` + roomColumns + ` FROM room_facts
 WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3
-ORDER BY opened_at, room_id`
+ORDER BY opened_at, room_id COLLATE "C"`
 	return scanRooms(ctx, db, q, []any{tenantID, start, end}, fn)
 }
 

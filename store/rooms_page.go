@@ -28,11 +28,11 @@ func (db *DB) RoomsPage(ctx context.Context, tenantID string, start, end time.Ti
 	var (
 		first = `SELECT ` + roomColumns + ` FROM room_facts
 WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3
-ORDER BY opened_at, room_id LIMIT $4`
+ORDER BY opened_at, room_id COLLATE "C" LIMIT $4`
 		next = `SELECT ` + roomColumns + ` FROM room_facts
 WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3
-  AND opened_at >= $4 AND (opened_at, room_id) > ($4, $5)
-ORDER BY opened_at, room_id LIMIT $6`
+  AND opened_at >= $4 AND (opened_at, room_id COLLATE "C") > ($4, $5)
+ORDER BY opened_at, room_id COLLATE "C" LIMIT $6`
 	)
 	var lim any // NULL: LIMIT ALL
 	if limit > 0 {

@@ -191,6 +191,7 @@ func computePartials(ctx context.Context, db *store.DB, cfg *metrics.Config, ten
 					}
 					return nil
 				})
+				j.b.Release()
 				if err != nil {
 					return err
 				}
@@ -212,6 +213,7 @@ func computePartials(ctx context.Context, db *store.DB, cfg *metrics.Config, ten
 			case jobs <- job{ref, b}:
 				return nil
 			case <-gctx.Done():
+				b.Release()
 				return gctx.Err()
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -482,6 +483,9 @@ type Block struct {
 	roomsIPC, turnsIPC []byte
 }
 
+// Release drops the block's bytes: the next block's can take their memory.
+func (b *Block) Release() { b.roomsIPC, b.turnsIPC = nil, nil }
+
 // Rooms decodes the block and calls fn with each of its rooms opened in
 // [start, end), in opened_at order. The room passed to fn is reused and
 // carries facts only: no tenant or room id (the room export reads
@@ -527,7 +531,7 @@ func (db *DB) BlockRefs(ctx context.Context, tenantID string, start, end time.Ti
 
 // ReadBlocks calls fn with each block of tenantID on the given UTC dates,
 // with the version it has now, in date order. A date without a block is
-// skipped.
+// skipped. fn owns the block, which it may hand to another goroutine.
 func (db *DB) ReadBlocks(ctx context.Context, tenantID string, days []time.Time, fn func(BlockRef, Block) error) error {
 	const q = `SELECT day, version, rooms_ipc, turns_ipc FROM room_blocks
 WHERE tenant_id = $1 AND day = ANY($2) ORDER BY day`
@@ -537,13 +541,12 @@ WHERE tenant_id = $1 AND day = ANY($2) ORDER BY day`
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			ref BlockRef
-			b   Block
-		)
-		if err := rows.Scan(&ref.Day, &ref.Version, &b.roomsIPC, &b.turnsIPC); err != nil {
+		var ref BlockRef
+		if err := rows.Scan(&ref.Day, &ref.Version, nil, nil); err != nil {
 			return fmt.Errorf("read blocks: %w", err)
 		}
+		raw := rows.RawValues() // valid until the next row: copied
+		b := Block{roomsIPC: bytes.Clone(raw[2]), turnsIPC: bytes.Clone(raw[3])}
 		if err := fn(ref, b); err != nil {
 			return err
 		}
@@ -577,7 +580,7 @@ func (b Block) AllRooms(fn func(*metrics.Room) error) error {
 }
 
 // Blocks calls fn with each block of tenantID that may hold rooms opened
-// in [start, end), in date order.
+// in [start, end), in date order; the block is valid during the call.
 func (db *DB) Blocks(ctx context.Context, tenantID string, start, end time.Time, fn func(Block) error) error {
 	const q = `SELECT rooms_ipc, turns_ipc FROM room_blocks
 WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`
@@ -588,11 +591,9 @@ WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var b Block
-		if err := rows.Scan(&b.roomsIPC, &b.turnsIPC); err != nil {
-			return fmt.Errorf("read blocks: %w", err)
-		}
-		if err := fn(b); err != nil {
+		// The row's bytes are decoded before the next row replaces them.
+		raw := rows.RawValues()
+		if err := fn(Block{roomsIPC: raw[0], turnsIPC: raw[1]}); err != nil {
 			return err
 		}
 	}
@@ -639,6 +640,18 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 
 	// One typed setter per column, resolved once per block: r is reused,
 	// so each writes through a pointer into it.
+	// Text is copied out of the Arrow buffers once per distinct value of
+	// the block: a partial kept in a cache holds its group keys, and must
+	// not keep a block's buffers alive with them.
+	interned := map[string]string{}
+	intern := func(v string) string {
+		if s, ok := interned[v]; ok {
+			return s
+		}
+		s := strings.Clone(v)
+		interned[s] = s
+		return s
+	}
 	setters := make([]func(row int), len(metrics.BlockFields))
 	var opened *array.Timestamp
 	for i, f := range metrics.BlockFields {
@@ -651,7 +664,7 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 		if f.Name == "opened_at" {
 			opened = col.(*array.Timestamp)
 		}
-		setters[i] = setter(f.Ptr(r), col)
+		setters[i] = setter(f.Ptr(r), col, intern)
 	}
 	var (
 		tRoom  = turns.Column(0).(*array.Int32)
@@ -677,7 +690,7 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 		for ; ti < nt && int(tRoom.Value(ti)) == row; ti++ {
 			t := metrics.Turn{Agent: r.Agent, OpenedAt: time.UnixMicro(int64(tOpen.Value(ti))).UTC()}
 			if tAgent.IsValid(ti) {
-				t.Agent = tAgent.Value(ti)
+				t.Agent = intern(tAgent.Value(ti))
 			}
 			if tAns.IsValid(ti) {
 				t.AnsweredAt = time.UnixMicro(int64(tAns.Value(ti))).UTC()
@@ -697,7 +710,7 @@ func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Roo
 
 // setter returns a function that writes row of col into the field p
 // points to (metrics.RoomField.Ptr); null is the field's zero or NaN.
-func setter(p any, col arrow.Array) func(row int) {
+func setter(p any, col arrow.Array, intern func(string) string) func(row int) {
 	switch p := p.(type) {
 	case *time.Time:
 		a := col.(*array.Timestamp)
@@ -712,7 +725,7 @@ func setter(p any, col arrow.Array) func(row int) {
 		return func(row int) {
 			*p = ""
 			if a.IsValid(row) {
-				*p = a.Value(row)
+				*p = intern(a.Value(row))
 			}
 		}
 	case *float64:

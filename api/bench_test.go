@@ -12,8 +12,11 @@ import (
 	"time"
 
 	"sqi/api"
+	"sqi/export"
 	"sqi/internal/benchdata"
+	"sqi/metrics"
 	"sqi/query"
+	"sqi/store"
 )
 
 // BenchmarkSQIThroughput measures what one node answers on /sqi over the
@@ -216,4 +219,42 @@ func BenchmarkRoomsExportMonth(b *testing.B) {
 			b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
 		})
 	}
+	// The baseline: the same Parquet file written from room_facts rows
+	// (keyset pages of 10,000), without HTTP.
+	b.Run("parquet-rows-baseline", func(b *testing.B) {
+		tc, err := db.Tenant(ctx, tenant)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start, end := metrics.DayBounds(benchdata.Start, benchdata.Start.AddDate(0, 0, 29), tc.Config.Location())
+		peak := startPeak()
+		for b.Loop() {
+			pw, err := export.NewParquetWriter(io.Discard, export.RoomTable(&tc.Config))
+			if err != nil {
+				b.Fatal(err)
+			}
+			view := metrics.NewView(&tc.Config)
+			var cells []metrics.Cell
+			var after store.RoomCursor
+			for {
+				n := 0
+				err := db.RoomsPage(ctx, tenant, start, end, after, 10_000, func(r *metrics.Room) error {
+					n++
+					after = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
+					cells = export.RoomCells(cells, view, r)
+					return pw.WriteRow(cells)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n < 10_000 {
+					break
+				}
+			}
+			if err := pw.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
+	})
 }

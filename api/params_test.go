@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"sqi/api"
 	"strings"
 	"testing"
 )
@@ -101,4 +102,22 @@ func TestValidation(t *testing.T) {
 		t.Errorf("DELETE config: status %d", w.Code)
 	}
 	problemOf(t, w)
+}
+
+// TestTooManyRows: an answer of more rows than MAX_ROWS is refused with
+// 422 and a detail that says what to narrow, before it takes memory.
+func TestTooManyRows(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(c *api.Config) { c.MaxRows = 5 })
+	w := f.do(t, request{path: "/v1/tenants/acme/sqi?from=2025-03-07&to=2025-03-09&group_by=hour,agent", key: f.keys[pReader]})
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422: %s", w.Code, w.Body)
+	}
+	p := problemOf(t, w)
+	if p.Type != "urn:sqi:problem:too-many-rows" || !strings.Contains(p.Detail, "more than 5 rows") || !strings.Contains(p.Detail, "shorter range") {
+		t.Errorf("problem %+v", p)
+	}
+	if w := f.do(t, request{path: "/v1/tenants/acme/sqi?from=2025-03-07&to=2025-03-09&group_by=day", key: f.keys[pReader]}); w.Code != http.StatusOK {
+		t.Errorf("3 rows under a bound of 5: status %d", w.Code)
+	}
 }

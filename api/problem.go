@@ -94,6 +94,10 @@ func (s *Server) asError(c *gin.Context, err error) *Error {
 		}
 		return &Error{Status: http.StatusBadRequest, Type: "invalid-parameter", Param: pe.Param, Detail: detail}
 	}
+	if errors.Is(err, query.ErrTooManyRows) {
+		return &Error{Status: http.StatusUnprocessableEntity, Type: "too-many-rows", Param: "group_by",
+			Detail: fmt.Sprintf("the answer would have more than %d rows: ask for a shorter range (from, to) or group by fewer keys", s.cfg.MaxRows)}
+	}
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Type: "body-too-large",

@@ -99,6 +99,11 @@ type Config struct {
 	// answered 429 without a look-up. 0 does not limit.
 	AuthFailRate  rate.Limit
 	AuthFailBurst int
+	// MaxRows bounds the rows of one /sqi answer (the engine's MaxRows):
+	// beyond it, 422 too-many-rows. QueryCacheBytes is the memory of the
+	// engine's cache of block partials.
+	MaxRows         int
+	QueryCacheBytes int
 	// TrustedProxies are the addresses (or CIDRs) whose X-Forwarded-For
 	// names the client; none by default: the client is the peer address.
 	TrustedProxies []string
@@ -118,12 +123,15 @@ func DefaultConfig() Config {
 		ConcurrencyWait:     30 * time.Second,
 		AuthFailRate:        1,
 		AuthFailBurst:       20,
+		MaxRows:             query.DefaultMaxRows,
+		QueryCacheBytes:     DefaultQueryCacheBytes,
 	}
 }
 
 // DefaultQueryCacheBytes is the memory the query engine's cache of
-// partials may hold in a server (QUERY_CACHE_MB in sqi serve).
-const DefaultQueryCacheBytes = 512 << 20
+// partials may hold in a server (QUERY_CACHE_MB in sqi serve): a month of
+// 50,000 rooms a day by one grouping is about 60 MB.
+const DefaultQueryCacheBytes = 256 << 20
 
 // Server is the HTTP API.
 type Server struct {
@@ -157,7 +165,8 @@ func New(d Deps, cfg Config) (*Server, error) {
 		}
 		eng := d.Engine
 		if eng == nil {
-			eng = query.NewEngine(db, DefaultQueryCacheBytes)
+			eng = query.NewEngine(db, cfg.QueryCacheBytes)
+			eng.MaxRows = cfg.MaxRows
 		}
 		s.stats = eng.Stats
 	}

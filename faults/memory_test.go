@@ -17,8 +17,9 @@ import (
 // query of this shape took 1.44 GB on 400,000 rooms, 4.16 GB three at
 // once. Each expensive request now runs in one of MAX_CONCURRENT_PER_KEY
 // (2) slots of its key, so three at once are at most two queries' worth;
-// the per-query bound (the number of groups, query/) lands separately and
-// will lower this.
+// an answer has at most MAX_ROWS rows (100,000), and the query engine's
+// cache keeps at most QUERY_CACHE_MB (256) of block aggregates: the bound
+// is the binary (~50 MiB), the cache, and two queries.
 const maxServeRSS = 512 << 20
 
 // vm reads a "VmHWM:"-like field of /proc/pid/status, in bytes.

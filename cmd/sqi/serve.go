@@ -108,6 +108,8 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		{"RATE_BURST", "a number of requests, 1 or more", &c.API.RateBurst, 1},
 		{"MAX_CONCURRENT_PER_KEY", "a number of requests, 0 for no limit", &c.API.MaxConcurrentPerKey, 0},
 		{"MAX_CONCURRENT", "a number of requests, 0 for no limit", &c.API.MaxConcurrent, 0},
+		{"MAX_ROWS", "a number of rows, 1 or more", &c.API.MaxRows, 1},
+		{"QUERY_CACHE_MB", "megabytes, 0 for no cache", &c.API.QueryCacheBytes, 0},
 		{"RECONCILE_DAYS", "a number of days, 0 to turn the nightly reconciliation off", &c.ReconcileDays, 0},
 	}
 	for _, n := range counts {
@@ -118,6 +120,9 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 			}
 			*n.dst = x
 		}
+	}
+	if getenv("QUERY_CACHE_MB") != "" {
+		c.API.QueryCacheBytes <<= 20
 	}
 	if v := getenv("RECONCILE_AT"); v != "" {
 		t, err := time.Parse("15:04", v)
@@ -238,7 +243,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer bg.close(db)
 	// One query engine, on the database the API reads: the API and the
 	// reports share its cache of partials.
-	eng := query.NewEngine(bg.read, api.DefaultQueryCacheBytes)
+	eng := query.NewEngine(bg.read, cfg.API.QueryCacheBytes)
+	eng.MaxRows = cfg.API.MaxRows
 	daily := dailyReports(bg.read, eng)
 	m := schedule.NewMetrics(db, nil)
 	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Log: log, Collectors: []prometheus.Collector{m}}, cfg.API)

@@ -99,3 +99,22 @@ func databaseExists(t *testing.T, name string) bool {
 	}
 	return exists
 }
+
+// BenchmarkNewDatabase: a test's database cloned from the migrated
+// template, against the baseline of migrating an empty one, as every test
+// did before.
+func BenchmarkNewDatabase(b *testing.B) {
+	b.Run("template", func(b *testing.B) {
+		for b.Loop() {
+			pgtest.New(b)
+		}
+	})
+	b.Run("migrate-baseline", func(b *testing.B) {
+		for b.Loop() {
+			db := pgtest.NewEmpty(b)
+			if _, err := db.Migrate(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -222,9 +222,9 @@ func emailDataOf(d *Report, t *texts) emailData {
 	data.TrendW, data.TrendH = tr.Size()
 
 	cur, prev := sqiValue(&d.Total), sqiValue(&d.Prev)
-	data.Changes = []emailChange{change(k.VsPrev, diff(cur, prev, 1), +1, metrics.Points, t)}
+	data.Changes = []emailChange{change(k.VsPrev, diff(cur, prev, 1), +1, oneDecimal, t)}
 	if d.Kind == KindDaily {
-		data.Changes = append(data.Changes, change(t.VsWeek, diff(cur, sqiValue(&d.Week), 1), +1, metrics.Points, t))
+		data.Changes = append(data.Changes, change(t.VsWeek, diff(cur, sqiValue(&d.Week), 1), +1, oneDecimal, t))
 	}
 
 	for _, name := range d.Config.ComponentNames() {
@@ -238,7 +238,7 @@ func emailDataOf(d *Report, t *texts) emailData {
 				ec.BarColor = colorWorse
 			}
 		}
-		ch := change("", diff(p, rounded(points(&d.Prev, name), 2), 1), +1, metrics.Points, t)
+		ch := change("", diff(rounded(p, 1), rounded(points(&d.Prev, name), 1), 1), +1, oneDecimal, t)
 		ec.Change, ec.ChangeColor = ch.Value, ch.Color
 		if c.Weight == 0 {
 			ec.Metric += " · 0"
@@ -323,6 +323,7 @@ func change(label string, v metrics.Value, dir int, k metrics.Kind, t *texts) em
 	if v.Null {
 		return c
 	}
+	v.V = shownChange(v.V, k)
 	arrow := "▲ "
 	if v.V < 0 {
 		arrow = "▼ "
@@ -334,6 +335,10 @@ func change(label string, v metrics.Value, dir int, k metrics.Kind, t *texts) em
 	return c
 }
 
+// oneDecimal is the kind of the changes of the SQI and of component
+// points in the e-mail, which shows them with one decimal.
+const oneDecimal = metrics.Kind(-1)
+
 // formatChange is a change as the workbook's change columns show it:
 // +1,234, +0.5 (points), +1.25%p (percentage points), +0:04 (durations),
 // with a minus sign (−) when it fell.
@@ -344,13 +349,15 @@ func formatChange(v float64, k metrics.Kind, t *texts) string {
 		s = addThousands(strconv.FormatFloat(math.Abs(v), 'f', 0, 64))
 	case metrics.Seconds:
 		return signedDuration(v)
+	case oneDecimal:
+		s = strconv.FormatFloat(math.Abs(v), 'f', 1, 64)
 	case metrics.Percent:
 		s = strconv.FormatFloat(math.Abs(v), 'f', 2, 64) + "%p"
 		if !t.ko {
 			s = strconv.FormatFloat(math.Abs(v), 'f', 2, 64) + " pp"
 		}
 	default:
-		s = strconv.FormatFloat(math.Abs(v), 'f', 1, 64)
+		s = strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
 	}
 	switch {
 	case v > 0:

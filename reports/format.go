@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"math"
+
+	"sqi/metrics"
 )
 
 // durationText is a duration of s seconds as people read it, the text
@@ -32,6 +34,16 @@ func signedDuration(s float64) string {
 		return "0:00"
 	}
 	return durationText(s)
+}
+
+// shownChange is a change v of a value of kind k as it is shown: a
+// duration's to the second (a change that reads 0:00 is no change, grey
+// and without an arrow).
+func shownChange(v float64, k metrics.Kind) float64 {
+	if k == metrics.Seconds {
+		return math.Round(v)
+	}
+	return v
 }
 
 // metricDirs says, for the metrics whose change is good or bad news,

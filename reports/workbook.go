@@ -356,7 +356,7 @@ func (s *sheet) change(col, row int, v metrics.Value, k metrics.Kind, style stri
 	if v.Null {
 		return
 	}
-	colour := "|" + changeColour(v.V, dir)
+	colour := "|" + changeColour(shownChange(v.V, k), dir)
 	if k == metrics.Seconds {
 		s.set(col, row, signedDuration(v.V), "dtext"+colour)
 		return

@@ -36,6 +36,9 @@ type Generator struct {
 	Engine *query.Engine
 	// Now stamps the report ("generated at"); time.Now when nil.
 	Now func() time.Time
+	// WeeklyRoomsLimit bounds the Rooms sheet of weekly and monthly
+	// reports; 0 is the default, WeeklyRoomsLimit.
+	WeeklyRoomsLimit int
 	// Progress, when set, is told what WriteReport is doing as it goes on
 	// ("computing the numbers", "sheet 3 of 8", "writing the file"): `sqi
 	// report` shows it on a terminal.

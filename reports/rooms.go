@@ -50,7 +50,7 @@ func roomWidth(f *metrics.RoomField) float64 {
 // room: the stream writer spills its XML to a temporary file. A streamed
 // sheet carries no chart (excelize issue #1766): the charts are on Summary
 // and Hourly.
-func (b *book) rooms(ctx context.Context, db *store.DB) error {
+func (b *book) rooms(ctx context.Context, db *store.DB, periodLimit int) error {
 	d := b.d
 	locale := d.Config.Locale
 	name := b.name("rooms")
@@ -109,7 +109,7 @@ func (b *book) rooms(ctx context.Context, db *store.DB) error {
 	table := export.RoomTable(&d.Config)
 	view := metrics.NewView(&d.Config)
 	var cells []metrics.Cell
-	row, limit := 2, roomsLimit(d.Kind)
+	row, limit := 2, roomsLimit(d.Kind, periodLimit)
 	err = db.Rooms(ctx, d.Tenant(), d.Start, d.End, func(r *metrics.Room) error {
 		if row-2 == limit {
 			return errEnoughRooms
@@ -159,9 +159,14 @@ var errEnoughRooms = errors.New("rooms sheet full")
 // report lists every room of the day.
 const WeeklyRoomsLimit = 100_000
 
-func roomsLimit(kind Kind) int {
+// roomsLimit is the Rooms sheet's limit of a report of kind; set is
+// Generator.WeeklyRoomsLimit (0: the default).
+func roomsLimit(kind Kind, set int) int {
 	if kind == KindDaily {
 		return 1<<20 - 3 // Excel's rows, less the two header rows
+	}
+	if set > 0 {
+		return set
 	}
 	return WeeklyRoomsLimit
 }

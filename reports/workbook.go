@@ -36,7 +36,7 @@ func (g *Generator) WriteWorkbook(ctx context.Context, d *Report, w io.Writer) e
 		func() error { return b.groups("teams", "team_id", d.Teams) },
 		func() error { return b.groups("channels", "channel", d.Channels) },
 		func() error { return b.groups("categories", "category", d.Categories) },
-		func() error { return b.rooms(ctx, g.DB) },
+		func() error { return b.rooms(ctx, g.DB, g.WeeklyRoomsLimit) },
 		b.definitions,
 	}
 	for i, step := range steps {

@@ -293,6 +293,27 @@ func TestWorkbook(t *testing.T) {
 		checkText(t, f, sh.categories, 1, keyedRows(t, f, sh.categories, 1)["-1+2"], "-1+2")
 	})
 
+	t.Run("a weekly Rooms sheet over its limit", func(t *testing.T) {
+		small := &reports.Generator{DB: db, Now: gen.Now, WeeklyRoomsLimit: 50}
+		var buf bytes.Buffer
+		if err := small.WriteWeekly(context.Background(), "acme", date("2026-03-02"), &buf); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sh := sheetsOf(reports.KindWeekly, "ko")
+		ids := columnValues(t, f, sh.rooms, columnOf(t, f, sh.rooms, "room_id"))
+		notes := columnValues(t, f, sh.rooms, 1)
+		rooms := statsJSON(t, db, "acme", date("2026-03-02"), day)["rooms"]
+		want := fmt.Sprintf("기간 중 상담방 %v건 중 처음 50건; 전체 상담방: GET /v1/tenants/acme/rooms?from=2026-03-02&to=2026-03-08", rooms)
+		if n := len(ids); n != 2+50+2 || !strings.HasPrefix(notes[n-1], want) {
+			t.Errorf("%d rows, the last %q; want 50 rooms and below them %q", n, notes[len(notes)-1], want)
+		}
+	})
+
 	t.Run("unknown tenant", func(t *testing.T) {
 		var buf bytes.Buffer
 		err := gen.WriteDaily(context.Background(), "nobody", day, &buf)

@@ -70,7 +70,7 @@ func TestReportCommand(t *testing.T) {
 		path   string
 		kind   reports.Kind
 		locale string
-	}{{weekly, reports.KindWeekly, "ko"}, {monthly, reports.KindMonthly, "en"}} {
+	}{{weekly, reports.KindWeekly, "ko"}, {monthly, reports.KindMonthly, "ko"}} { // generated tenants have the default locale
 		f, err := excelize.OpenFile(x.path)
 		if err != nil {
 			t.Fatal(err)

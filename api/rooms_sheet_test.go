@@ -138,7 +138,7 @@ func roomsSheet(t *testing.T, body []byte, qt export.Table) table {
 		t.Fatalf("report: %v", err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows("Rooms", excelize.Options{RawCellValue: true})
+	rows, err := f.GetRows(f.GetSheetList()[6], excelize.Options{RawCellValue: true}) // Rooms, named in the tenant's locale
 	if err != nil || len(rows) < 2 {
 		t.Fatalf("Rooms sheet: %v", err)
 	}

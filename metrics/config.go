@@ -26,9 +26,18 @@ type Grade struct {
 	Min   float64 `json:"min"`
 }
 
-// ReportConfig says when and to whom the daily report goes.
+// ReportConfig says when and to whom the reports go: the daily report to
+// Recipients, the weekly and monthly ones (sent at the same SendAt) to
+// their own recipients; none (absent or empty): not sent.
 type ReportConfig struct {
-	SendAt     string   `json:"send_at"`
+	SendAt     string      `json:"send_at"`
+	Recipients []string    `json:"recipients"`
+	Weekly     *Recipients `json:"weekly,omitempty"`
+	Monthly    *Recipients `json:"monthly,omitempty"`
+}
+
+// Recipients are the addresses of the weekly or the monthly report.
+type Recipients struct {
 	Recipients []string `json:"recipients"`
 }
 
@@ -184,10 +193,19 @@ func (c *Config) Validate() error {
 	if c.Report.SendAt != "" && !sendAtRe.MatchString(c.Report.SendAt) {
 		bad("report.send_at %q: use HH:MM, 24-hour local time", c.Report.SendAt)
 	}
-	for i, r := range c.Report.Recipients {
-		if at := strings.IndexByte(r, '@'); at < 1 || at == len(r)-1 || strings.ContainsAny(r, " <>,") {
-			bad("report.recipients[%d] %q: use a plain e-mail address", i, r)
+	checkAddrs := func(field string, rs []string) {
+		for i, r := range rs {
+			if at := strings.IndexByte(r, '@'); at < 1 || at == len(r)-1 || strings.ContainsAny(r, " <>,") {
+				bad("%s[%d] %q: use a plain e-mail address", field, i, r)
+			}
 		}
+	}
+	checkAddrs("report.recipients", c.Report.Recipients)
+	if c.Report.Weekly != nil {
+		checkAddrs("report.weekly.recipients", c.Report.Weekly.Recipients)
+	}
+	if c.Report.Monthly != nil {
+		checkAddrs("report.monthly.recipients", c.Report.Monthly.Recipients)
 	}
 	return errors.Join(errs...)
 }

@@ -105,6 +105,12 @@ func TestParseConfig(t *testing.T) {
 					t.Errorf("report = %+v", c.Report)
 				}
 			}},
+		{"weekly and monthly recipients", `{"tenant_id":"acme","report":{"weekly":{"recipients":["w@b.example"]},"monthly":{"recipients":[]}}}`,
+			func(t *testing.T, c Config) {
+				if c.Report.Weekly == nil || len(c.Report.Weekly.Recipients) != 1 || c.Report.Monthly == nil || len(c.Report.Monthly.Recipients) != 0 {
+					t.Errorf("report = %+v", c.Report)
+				}
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,6 +200,8 @@ func TestValidate(t *testing.T) {
 		{"tenant_id", func(c *Config) { c.TenantID = "a b" }, []string{"tenant_id"}},
 		{"send_at", func(c *Config) { c.Report.SendAt = "7:00" }, []string{"report.send_at"}},
 		{"recipient", func(c *Config) { c.Report.Recipients = []string{"supervisor"} }, []string{"report.recipients[0]"}},
+		{"weekly recipient", func(c *Config) { c.Report.Weekly = &Recipients{[]string{"a@b.example", "x y@b.example"}} }, []string{"report.weekly.recipients[1]"}},
+		{"monthly recipient", func(c *Config) { c.Report.Monthly = &Recipients{[]string{"@b.example"}} }, []string{"report.monthly.recipients[0]"}},
 		{"weight beyond the sane range", func(c *Config) {
 			c.Components["wait"] = Component{Metric: "wait_avg_s", Target: 15, Worst: 120, Weight: 1e308}
 		}, []string{"components.wait.weight 1e+308"}},

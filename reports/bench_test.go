@@ -75,7 +75,7 @@ func BenchmarkDailyReport(b *testing.B) {
 	var computePeak, writePeak uint64
 	var size int
 	for b.Loop() {
-		var d *reports.Daily
+		var d *reports.Report
 		var buf countWriter
 		start := time.Now()
 		p, err := peakHeap(func() (err error) {

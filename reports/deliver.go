@@ -23,8 +23,8 @@ type Mailer interface {
 	Send(ctx context.Context, m *mail.Message) error
 }
 
-// Deliverer sends a tenant's report of a date to its recipients, each at
-// most once: every attempt is a lease on the recipient's row of
+// Deliverer sends a tenant's report (daily, weekly, monthly) to its
+// recipients, each at most once: every attempt is a lease on the recipient's row of
 // report_deliveries (store.ClaimDelivery), taken by one replica only.
 type Deliverer struct {
 	Gen    *Generator
@@ -75,24 +75,30 @@ func newOwner() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// MessageID is the Message-ID of tenantID's report of day to recipient,
-// the same on every attempt.
-func MessageID(tenantID string, day time.Time, recipient, domain string) string {
+// MessageID is the Message-ID of report r to recipient, the same on every
+// attempt: sqi-daily.acme.2026-03-08.<hash>@domain, sqi-weekly.…, sqi-monthly.….
+func MessageID(r store.ReportKey, recipient, domain string) string {
 	h := sha256.Sum256([]byte(strings.ToLower(recipient)))
-	return fmt.Sprintf("sqi-daily.%s.%s.%s@%s", tenantID, day.Format(metrics.DateLayout), hex.EncodeToString(h[:8]), domain)
+	return fmt.Sprintf("sqi-%s.%s.%s.%s@%s", r.Kind, r.TenantID, r.Date.Format(metrics.DateLayout), hex.EncodeToString(h[:8]), domain)
 }
 
-// Enqueue creates the deliveries of tenantID's report of day to the
-// tenant's current recipients; existing ones are kept as they are.
-func (d *Deliverer) Enqueue(ctx context.Context, tenantID string, day time.Time, trigger string) ([]string, error) {
-	cfg, err := d.Gen.config(ctx, tenantID)
+// Enqueue creates the deliveries of report r to the tenant's current
+// recipients of its kind; existing ones are kept as they are.
+func (d *Deliverer) Enqueue(ctx context.Context, r store.ReportKey, trigger string) ([]string, error) {
+	cfg, err := d.Gen.config(ctx, r.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Gen.DB.EnqueueDeliveries(ctx, tenantID, day, cfg.Report.Recipients, trigger, d.Now()); err != nil {
+	to := Recipients(&cfg, Kind(r.Kind))
+	if _, err := d.Gen.DB.EnqueueDeliveries(ctx, r, to, trigger, d.Now()); err != nil {
 		return nil, err
 	}
-	return cfg.Report.Recipients, nil
+	return to, nil
+}
+
+// period is the period of report r; a key that names none is an error.
+func period(r store.ReportKey) (Period, error) {
+	return PeriodOf(Kind(r.Kind), r.Date)
 }
 
 // ErrNotCaughtUp is returned (wrapped, with the instants) by Deliver when
@@ -105,8 +111,12 @@ var ErrNotCaughtUp = errors.New("the etl has not caught up with the report's sen
 // event committed before it, so nothing of the day is left in a backlog.
 // A manual delivery before the send time needs a run that started after
 // it was asked for (now).
-func (d *Deliverer) caughtUp(ctx context.Context, tenantID string, day time.Time, manual bool) error {
-	cfg, err := d.Gen.config(ctx, tenantID)
+func (d *Deliverer) caughtUp(ctx context.Context, r store.ReportKey, manual bool) error {
+	p, err := period(r)
+	if err != nil {
+		return err
+	}
+	cfg, err := d.Gen.config(ctx, r.TenantID)
 	if err != nil {
 		return err
 	}
@@ -114,7 +124,7 @@ func (d *Deliverer) caughtUp(ctx context.Context, tenantID string, day time.Time
 	if need.IsZero() {
 		need = d.Now()
 	}
-	if at, err := SendTime(&cfg, day); err == nil && (!manual || at.Before(need)) {
+	if at, err := SendTime(&cfg, p.Last); err == nil && (!manual || at.Before(need)) {
 		need = at
 	}
 	run, found, err := d.Gen.DB.LastETLRun(ctx)
@@ -131,33 +141,32 @@ func (d *Deliverer) caughtUp(ctx context.Context, tenantID string, day time.Time
 	return nil
 }
 
-// Deliver attempts the deliveries of tenantID's report of day that may be
-// attempted now (pending, or due for a retry; manual also takes retries
+// Deliver attempts the deliveries of report r that may be attempted now (pending, or due for a retry; manual also takes retries
 // before their time and failed ones), and returns every delivery of the
 // report as it stands afterwards. Nothing is claimed nor built before the
 // ETL has caught up with the report (ErrNotCaughtUp). The report is built
 // once, after the leases are taken, so a replica that takes none builds
 // nothing.
-func (d *Deliverer) Deliver(ctx context.Context, tenantID string, day time.Time, manual bool) ([]store.Delivery, error) {
+func (d *Deliverer) Deliver(ctx context.Context, r store.ReportKey, manual bool) ([]store.Delivery, error) {
 	db := d.Gen.DB
 	now := d.Now()
-	all, err := db.Deliveries(ctx, tenantID, day)
+	all, err := db.Deliveries(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	checked := false
 	var claimed []store.Delivery
-	for _, r := range all {
-		if !claimable(r, now, manual) {
+	for _, x := range all {
+		if !claimable(x, now, manual) {
 			continue
 		}
 		if !checked {
-			if err := d.caughtUp(ctx, tenantID, day, manual); err != nil {
+			if err := d.caughtUp(ctx, r, manual); err != nil {
 				return nil, err
 			}
 			checked = true
 		}
-		c, ok, err := db.ClaimDelivery(ctx, r.DeliveryKey, d.Owner, now, now.Add(d.Lease), manual)
+		c, ok, err := db.ClaimDelivery(ctx, x.DeliveryKey, d.Owner, now, now.Add(d.Lease), manual)
 		if err != nil {
 			d.release(ctx, claimed, err)
 			return nil, err
@@ -170,15 +179,15 @@ func (d *Deliverer) Deliver(ctx context.Context, tenantID string, day time.Time,
 		return all, nil
 	}
 
-	email, daily, err := d.build(ctx, tenantID, day)
+	email, err := d.build(ctx, r)
 	if err != nil {
 		d.release(ctx, claimed, err)
 		return nil, err
 	}
 	for _, c := range claimed {
-		d.send(ctx, c, email, daily)
+		d.send(ctx, c, email)
 	}
-	return db.Deliveries(context.WithoutCancel(ctx), tenantID, day)
+	return db.Deliveries(context.WithoutCancel(ctx), r)
 }
 
 func claimable(r store.Delivery, now time.Time, manual bool) bool {
@@ -194,31 +203,27 @@ func claimable(r store.Delivery, now time.Time, manual bool) bool {
 }
 
 // build computes the report, writes its workbook and composes the e-mail.
-func (d *Deliverer) build(ctx context.Context, tenantID string, day time.Time) (*Email, *Daily, error) {
-	daily, err := d.Gen.Daily(ctx, tenantID, day)
+func (d *Deliverer) build(ctx context.Context, r store.ReportKey) (*Email, error) {
+	rep, err := d.Gen.Report(ctx, Kind(r.Kind), r.TenantID, r.Date)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var wb bytes.Buffer
-	if err := d.Gen.WriteWorkbook(ctx, daily, &wb); err != nil {
-		return nil, nil, err
+	if err := d.Gen.WriteWorkbook(ctx, rep, &wb); err != nil {
+		return nil, err
 	}
-	email, err := d.Gen.Email(daily, wb.Bytes())
-	if err != nil {
-		return nil, nil, err
-	}
-	return email, daily, nil
+	return d.Gen.Email(rep, wb.Bytes())
 }
 
 // send makes one attempt and records its outcome.
-func (d *Deliverer) send(ctx context.Context, c store.Delivery, email *Email, daily *Daily) {
+func (d *Deliverer) send(ctx context.Context, c store.Delivery, email *Email) {
 	if err := d.Gen.DB.StartSending(ctx, c.DeliveryKey, d.Owner, d.Now()); err != nil {
-		d.Log.Error("report delivery not sent", "tenant_id", c.TenantID, "date", c.Date.Format(metrics.DateLayout),
+		d.Log.Error("report delivery not sent", "tenant_id", c.TenantID, "kind", c.Kind, "date", c.Date.Format(metrics.DateLayout),
 			"recipient", c.Recipient, "err", err)
 		return
 	}
 	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
-	msg := email.Message(daily, c.Recipient, d.Now(), d.Domain)
+	msg := email.Message(c.ReportKey, c.Recipient, d.Now(), d.Domain)
 	err := d.Mailer.Send(sctx, msg)
 	cancel()
 	o := store.DeliveryOutcome{Status: store.DeliverySent, MessageID: msg.MessageID}
@@ -255,7 +260,7 @@ func (d *Deliverer) release(ctx context.Context, claimed []store.Delivery, cause
 // message that went out must not stay 'sending'.
 func (d *Deliverer) finish(ctx context.Context, c store.Delivery, o store.DeliveryOutcome) {
 	err := d.Gen.DB.FinishDelivery(context.WithoutCancel(ctx), c.DeliveryKey, d.Owner, o, d.Now())
-	attrs := []any{"tenant_id", c.TenantID, "date", c.Date.Format(metrics.DateLayout), "recipient", c.Recipient,
+	attrs := []any{"tenant_id", c.TenantID, "kind", c.Kind, "date", c.Date.Format(metrics.DateLayout), "recipient", c.Recipient,
 		"trigger", c.Trigger, "attempt", c.Attempts, "status", o.Status}
 	switch {
 	case err != nil:
@@ -269,13 +274,13 @@ func (d *Deliverer) finish(ctx context.Context, c store.Delivery, o store.Delive
 	}
 }
 
-// DeliverNow is the on-demand delivery of `sqi report daily --email`: it
-// enqueues the report to the tenant's recipients, attempts the deliveries
+// DeliverNow is the on-demand delivery of `sqi report daily|weekly|monthly
+// --email`: it enqueues the report to the tenant's recipients of its kind, attempts the deliveries
 // not sent yet, and retries failures up to tries times in all, pausing
 // pause, then 2×pause... between rounds. Deliveries still failing are left
 // for the scheduler of `sqi serve` to retry.
-func (d *Deliverer) DeliverNow(ctx context.Context, tenantID string, day time.Time, tries int, pause time.Duration) ([]store.Delivery, error) {
-	if _, err := d.Enqueue(ctx, tenantID, day, store.TriggerManual); err != nil {
+func (d *Deliverer) DeliverNow(ctx context.Context, r store.ReportKey, tries int, pause time.Duration) ([]store.Delivery, error) {
+	if _, err := d.Enqueue(ctx, r, store.TriggerManual); err != nil {
 		return nil, err
 	}
 	var (
@@ -283,7 +288,7 @@ func (d *Deliverer) DeliverNow(ctx context.Context, tenantID string, day time.Ti
 		err error
 	)
 	for try := 1; try <= max(tries, 1); try++ {
-		if ds, err = d.Deliver(ctx, tenantID, day, true); err != nil {
+		if ds, err = d.Deliver(ctx, r, true); err != nil {
 			return ds, err
 		}
 		if !anyStatus(ds, store.DeliveryRetry) || try == tries {
@@ -307,5 +312,6 @@ func anyStatus(ds []store.Delivery, status string) bool {
 	return false
 }
 
-// ErrNoRecipients is returned for an e-mail to a tenant without recipients.
-var ErrNoRecipients = errors.New("the tenant has no report recipients (report.recipients in its configuration)")
+// ErrNoRecipients is returned for an e-mail to a tenant without recipients
+// of the report's kind.
+var ErrNoRecipients = errors.New("the tenant has no recipients of this report (report.recipients, report.weekly.recipients or report.monthly.recipients in its configuration)")

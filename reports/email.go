@@ -13,6 +13,7 @@ import (
 	"sqi/metrics"
 	"sqi/reports/chart"
 	"sqi/reports/mail"
+	"sqi/store"
 )
 
 // Email is a report's e-mail: the same for every recipient but for the
@@ -30,17 +31,12 @@ var emailHTML string
 
 var emailTemplate = template.Must(template.New("email").Parse(emailHTML))
 
-// emailMetrics are the metrics the e-mail shows, with the direction that
-// is better: +1 higher, -1 lower, 0 neither (volumes).
-var emailMetrics = []struct {
-	name string
-	dir  int
-}{
-	{"rooms", 0}, {"offered", 0}, {"answered", 0},
-	{"service_level_pct", +1}, {"abandon_rate_pct", -1},
-	{"wait_avg_s", -1}, {"wait_p90_s", -1},
-	{"first_response_avg_s", -1}, {"reply_avg_s", -1},
-	{"handle_avg_s", 0}, {"score_avg", +1}, {"csat_pct", +1},
+// emailMetrics are the metrics the e-mail shows; metricDirs says which
+// way their changes are better.
+var emailMetrics = []string{
+	"rooms", "offered", "answered", "service_level_pct", "abandon_rate_pct",
+	"wait_avg_s", "wait_p90_s", "first_response_avg_s", "reply_avg_s",
+	"handle_avg_s", "score_avg", "csat_pct",
 }
 
 // Colours of the e-mail: better, worse, neutral.
@@ -62,8 +58,8 @@ type emailData struct {
 	ComponentsTitle       string
 	ComponentHead         [4]string
 	Components            []emailComponent
-	HourlyAlt, HourlyCID  string
-	HourlyW, HourlyH      int
+	VolumeAlt, VolumeCID  string
+	VolumeW, VolumeH      int
 	MetricsTitle          string
 	MetricHead            [4]string
 	Metrics               []emailMetric
@@ -89,10 +85,10 @@ type emailAgent struct{ Agent, Rooms, SQI, Grade, Weakest string }
 
 // Email composes the report's e-mail around the workbook (already
 // written): the HTML summary with two inline PNG charts, the plain-text
-// alternative and the attachment.
-func (g *Generator) Email(d *Daily, workbook []byte) (*Email, error) {
+// alternative and the attachment, all in the tenant's language.
+func (g *Generator) Email(d *Report, workbook []byte) (*Email, error) {
 	t := textsFor(d.Config.Locale)
-	hourly, trend, err := charts(d, t)
+	volume, trend, err := charts(d, t)
 	if err != nil {
 		return nil, err
 	}
@@ -100,13 +96,17 @@ func (g *Generator) Email(d *Daily, workbook []byte) (*Email, error) {
 	if grade == "" {
 		grade = "-"
 	}
+	volumeName := "hourly.png"
+	if d.Kind != KindDaily {
+		volumeName = "daily.png"
+	}
 	e := &Email{
-		Subject: fmt.Sprintf(t.Subject, d.Config.Name, d.Date(), sqi, grade),
+		Subject: fmt.Sprintf(t.Kind[d.Kind].Subject, d.Config.Name, d.Label(), sqi, grade),
 		Inline: []mail.Part{
-			{Name: "hourly.png", ContentType: "image/png", ContentID: "hourly.png", Data: hourly},
+			{Name: volumeName, ContentType: "image/png", ContentID: volumeName, Data: volume},
 			{Name: "trend.png", ContentType: "image/png", ContentID: "trend.png", Data: trend},
 		},
-		Workbook: mail.Part{Name: FileName(d.Tenant(), d.Day), ContentType: ContentType, Data: workbook},
+		Workbook: mail.Part{Name: d.FileName(d.Tenant()), ContentType: ContentType, Data: workbook},
 	}
 	data := emailDataOf(d, t)
 	var buf bytes.Buffer
@@ -118,88 +118,113 @@ func (g *Generator) Email(d *Daily, workbook []byte) (*Email, error) {
 	return e, nil
 }
 
-// Message is the e-mail to one recipient. Its Message-ID is derived from
-// the tenant, the date and the recipient: the same report to the same
+// Message is the e-mail of report r to one recipient. Its Message-ID is
+// derived from the report and the recipient: the same report to the same
 // address always has the same id.
-func (e *Email) Message(d *Daily, to string, at time.Time, domain string) *mail.Message {
+func (e *Email) Message(r store.ReportKey, to string, at time.Time, domain string) *mail.Message {
 	return &mail.Message{
 		To: to, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
 		Inline: e.Inline, Attachments: []mail.Part{e.Workbook},
-		MessageID: MessageID(d.Tenant(), d.Day, to, domain),
+		MessageID: MessageID(r, to, domain),
 		Date:      at,
 	}
 }
 
-// charts draws the two PNG charts of the e-mail.
-func charts(d *Daily, t *texts) (hourly, trend []byte, err error) {
-	h := chart.Hourly{
-		Title:      fmt.Sprintf("%s, %s", t.HourlyChart, d.Date()),
+// charts draws the two PNG charts of the e-mail: the volume with the
+// service level by hour (daily) or by day, and the SQI by day.
+func charts(d *Report, t *texts) (volume, trend []byte, err error) {
+	k := t.Kind[d.Kind]
+	v := chart.Volume{
+		Title:      fmt.Sprintf("%s, %s", k.Volume, d.Label()),
 		VolumeName: t.ChartVolume, LevelName: t.ChartLevel,
 	}
-	for i, r := range d.Hourly {
-		h.Volume[i] = r.Values[metrics.MRooms].V
-		h.ServiceLevel[i] = math.NaN()
-		if v := r.Rounded(metrics.MServiceLevelPct); !v.Null {
-			h.ServiceLevel[i] = v.V
+	add := func(r *metrics.Row) {
+		v.Volume = append(v.Volume, r.Values[metrics.MRooms].V)
+		sl := math.NaN()
+		if x := r.Rounded(metrics.MServiceLevelPct); !x.Null {
+			sl = x.V
+		}
+		v.Level = append(v.Level, sl)
+	}
+	if d.Kind == KindDaily {
+		v.LabelEvery = 3
+		for i := range d.Hourly {
+			v.Labels = append(v.Labels, fmt.Sprintf("%02d", i))
+			add(&d.Hourly[i])
+		}
+	} else {
+		for _, td := range d.Days {
+			l := td.Date.Format("01-02")
+			if d.Kind == KindWeekly {
+				l += " (" + t.Weekdays[td.Date.Weekday()] + ")"
+			}
+			v.Labels = append(v.Labels, l)
+			add(&td.Row)
 		}
 	}
-	var hb, tb bytes.Buffer
-	if err := h.WritePNG(&hb); err != nil {
-		return nil, nil, fmt.Errorf("hourly chart: %w", err)
+	var vb, tb bytes.Buffer
+	if err := v.WritePNG(&vb); err != nil {
+		return nil, nil, fmt.Errorf("volume chart: %w", err)
 	}
-	tr := chart.Trend{Title: t.TrendChart}
+	tr := chart.Trend{Title: k.Trend}
 	for _, td := range d.Trend {
 		tr.Labels = append(tr.Labels, td.Date.Format("01-02"))
-		v := math.NaN()
+		x := math.NaN()
 		if !td.Row.SQI.Null {
-			v = metrics.Round(td.Row.SQI.V, 1)
+			x = metrics.Round(td.Row.SQI.V, 1)
 		}
-		tr.Values = append(tr.Values, v)
+		tr.Values = append(tr.Values, x)
 	}
 	if err := tr.WritePNG(&tb); err != nil {
 		return nil, nil, fmt.Errorf("trend chart: %w", err)
 	}
-	return hb.Bytes(), tb.Bytes(), nil
+	return vb.Bytes(), tb.Bytes(), nil
 }
 
-func emailDataOf(d *Daily, t *texts) emailData {
-	ko := d.Config.Locale == "ko"
+func emailDataOf(d *Report, t *texts) emailData {
+	k := t.Kind[d.Kind]
+	when := d.Label()
+	if d.Kind == KindDaily {
+		when += " (" + t.Weekdays[d.First.Weekday()] + ")"
+	}
 	data := emailData{
-		Lang:    d.Config.Locale,
-		Font:    "Arial,Helvetica,sans-serif",
-		Title:   fmt.Sprintf("%s · %s %s", d.Config.Name, t.Title, d.Date()),
-		Heading: t.Greeting,
-		Meta: fmt.Sprintf("%s · %s (%s) · %s", d.Config.Name, d.Date(), weekday(d.Day, ko),
-			d.Config.TimeZone),
+		Lang:            d.Config.Locale,
+		Font:            "Arial,Helvetica,sans-serif",
+		Title:           fmt.Sprintf("%s · %s %s", d.Config.Name, k.Title, d.Label()),
+		Heading:         k.Title,
+		Meta:            fmt.Sprintf("%s · %s · %s", d.Config.Name, when, d.Config.TimeZone),
 		SQI:             formatSQI(d.Total),
 		Grade:           d.Total.Grade,
 		GradeColor:      gradeColor(d.Total),
 		ComponentsTitle: t.Components,
-		ComponentHead:   [4]string{t.Component, t.Key, t.Points, t.Change},
-		HourlyAlt:       t.HourlyTitle,
-		HourlyCID:       "hourly.png",
-		TrendAlt:        t.Trend,
+		ComponentHead:   [4]string{t.Component, t.Key, t.Points, k.Change},
+		VolumeAlt:       k.Volume,
+		VolumeCID:       "hourly.png",
+		TrendAlt:        k.Trend,
 		TrendCID:        "trend.png",
 		MetricsTitle:    t.KeyMetrics,
-		MetricHead:      [4]string{t.Label, t.Day, t.Prev, t.Change},
+		MetricHead:      [4]string{t.Label, k.Cur, k.Prev, k.Change},
 		AgentsTitle:     t.WorstAgents,
 		NoAgents:        t.NoAgent,
 		AgentHead:       [5]string{t.GroupKey["agent_id"], t.Rooms, t.SQI, t.Grade, t.Weakest},
-		Attached:        t.Attached,
+		Attached:        k.Attached,
 		Footer:          t.Footer,
 	}
-	if ko {
+	if d.Kind != KindDaily {
+		data.VolumeCID = "daily.png"
+	}
+	if t.ko {
 		data.Font = template.CSS("'Malgun Gothic','맑은 고딕','Apple SD Gothic Neo','Noto Sans KR',Arial,sans-serif")
 	}
-	var h chart.Hourly
-	data.HourlyW, data.HourlyH = h.Size()
+	var v chart.Volume
+	data.VolumeW, data.VolumeH = v.Size()
 	var tr chart.Trend
 	data.TrendW, data.TrendH = tr.Size()
 
-	day, prev, week := sqiValue(&d.Total), sqiValue(&d.Prev), sqiValue(&d.Week)
-	data.Changes = []emailChange{
-		change(t.VsPrev, diff(day, prev, 1), +1, "%+.1f"),
-		change(t.VsWeek, diff(day, week, 1), +1, "%+.1f"),
+	cur, prev := sqiValue(&d.Total), sqiValue(&d.Prev)
+	data.Changes = []emailChange{change(k.VsPrev, diff(cur, prev, 1), +1, oneDecimal, t)}
+	if d.Kind == KindDaily {
+		data.Changes = append(data.Changes, change(t.VsWeek, diff(cur, sqiValue(&d.Week), 1), +1, oneDecimal, t))
 	}
 
 	for _, name := range d.Config.ComponentNames() {
@@ -213,7 +238,7 @@ func emailDataOf(d *Daily, t *texts) emailData {
 				ec.BarColor = colorWorse
 			}
 		}
-		ch := change("", diff(p, rounded(points(&d.Prev, name), 2), 2), +1, "%+.1f")
+		ch := change("", diff(rounded(p, 1), rounded(points(&d.Prev, name), 1), 1), +1, oneDecimal, t)
 		ec.Change, ec.ChangeColor = ch.Value, ch.Color
 		if c.Weight == 0 {
 			ec.Metric += " · 0"
@@ -221,13 +246,13 @@ func emailDataOf(d *Daily, t *texts) emailData {
 		data.Components = append(data.Components, ec)
 	}
 
-	for _, m := range emailMetrics {
-		i, _ := metrics.MetricIndex(m.name)
+	for _, name := range emailMetrics {
+		i, _ := metrics.MetricIndex(name)
 		kind := metrics.Catalog[i].Kind
 		dv, pv := d.Total.Rounded(i), d.Prev.Rounded(i)
-		ch := change("", diff(dv, pv, 2), m.dir, deltaFormat(kind, t))
+		ch := change("", diff(dv, pv, 2), metricDirs[name], kind, t)
 		data.Metrics = append(data.Metrics, emailMetric{
-			Label: t.metricLabel(i), Key: m.name,
+			Label: t.metricLabel(i), Key: name,
 			Day: formatValue(dv, kind, t), Prev: formatValue(pv, kind, t),
 			Change: ch.Value, ChangeColor: ch.Color,
 		})
@@ -290,56 +315,61 @@ func gradeColor(r metrics.Row) string {
 	return colorWorse
 }
 
-// change formats a change; dir says whether up is better (+1), worse
-// (-1) or neither (0).
-func change(label string, v metrics.Value, dir int, format string) emailChange {
+// change formats a change v of a value of kind k as the e-mail shows it,
+// with an arrow, coloured: dir says whether up is better (+1), worse (-1)
+// or neither (0). The colours are the workbook's (changeColour).
+func change(label string, v metrics.Value, dir int, k metrics.Kind, t *texts) emailChange {
 	c := emailChange{Label: label, Value: "-", Color: colorFlat}
 	if v.Null {
 		return c
 	}
+	v.V = shownChange(v.V, k)
 	arrow := "▲ "
 	if v.V < 0 {
 		arrow = "▼ "
 	} else if v.V == 0 {
 		arrow = ""
 	}
-	c.Value = arrow + strings.TrimPrefix(addThousands(fmt.Sprintf(format, v.V)), "+")
-	if v.V > 0 {
-		c.Value = arrow + "+" + strings.TrimPrefix(c.Value, arrow)
-	}
-	switch {
-	case dir == 0 || v.V == 0:
-	case (v.V > 0) == (dir > 0):
-		c.Color = colorBetter
-	default:
-		c.Color = colorWorse
-	}
+	c.Value = arrow + formatChange(v.V, k, t)
+	c.Color = map[string]string{"better": colorBetter, "worse": colorWorse, "flat": colorFlat}[changeColour(v.V, dir)]
 	return c
 }
 
-func deltaFormat(k metrics.Kind, t *texts) string {
+// oneDecimal is the kind of the changes of the SQI and of component
+// points in the e-mail, which shows them with one decimal.
+const oneDecimal = metrics.Kind(-1)
+
+// formatChange is a change as the workbook's change columns show it:
+// +1,234, +0.5 (points), +1.25%p (percentage points), +0:04 (durations),
+// with a minus sign (−) when it fell.
+func formatChange(v float64, k metrics.Kind, t *texts) string {
+	var s string
 	switch k {
 	case metrics.Count:
-		return "%+.0f"
+		s = addThousands(strconv.FormatFloat(math.Abs(v), 'f', 0, 64))
 	case metrics.Seconds:
-		return "%+.2f" + strings.ReplaceAll(secondsSuffix(t), "%", "%%")
+		return signedDuration(v)
+	case oneDecimal:
+		s = strconv.FormatFloat(math.Abs(v), 'f', 1, 64)
 	case metrics.Percent:
-		if t == &textsKO {
-			return "%+.2f%%p"
+		s = strconv.FormatFloat(math.Abs(v), 'f', 2, 64) + "%p"
+		if !t.ko {
+			s = strconv.FormatFloat(math.Abs(v), 'f', 2, 64) + " pp"
 		}
-		return "%+.2f pp"
+	default:
+		s = strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
 	}
-	return "%+.2f"
+	switch {
+	case v > 0:
+		return "+" + s
+	case v < 0:
+		return "−" + s
+	}
+	return s
 }
 
-func secondsSuffix(t *texts) string {
-	if t == &textsKO {
-		return "초"
-	}
-	return " s"
-}
-
-// formatValue is a metric value as the e-mail shows it.
+// formatValue is a metric value as the e-mail shows it; a duration as
+// m:ss or h:mm:ss, the workbook's text for it.
 func formatValue(v metrics.Value, k metrics.Kind, t *texts) string {
 	if v.Null {
 		return "-"
@@ -348,7 +378,7 @@ func formatValue(v metrics.Value, k metrics.Kind, t *texts) string {
 	case metrics.Count:
 		return addThousands(strconv.FormatFloat(v.V, 'f', 0, 64))
 	case metrics.Seconds:
-		return addThousands(strconv.FormatFloat(v.V, 'f', 2, 64)) + secondsSuffix(t)
+		return durationText(v.V)
 	case metrics.Percent:
 		return strconv.FormatFloat(v.V, 'f', 2, 64) + "%"
 	}
@@ -378,13 +408,6 @@ func addThousands(s string) string {
 		b.WriteRune(c)
 	}
 	return s[:start] + b.String() + s[end:]
-}
-
-func weekday(d time.Time, ko bool) string {
-	if ko {
-		return [...]string{"일", "월", "화", "수", "목", "금", "토"}[d.Weekday()]
-	}
-	return d.Weekday().String()[:3]
 }
 
 // emailText is the plain-text alternative: the same content, in columns

@@ -75,6 +75,8 @@ func seedInto(t testing.TB, db *store.DB, tenants, days, roomsPerDay int) {
 		cfg := metrics.DefaultConfig(st.ID)
 		cfg.Name, cfg.TimeZone, cfg.Locale = st.Name, st.TimeZone, st.Locale
 		cfg.Report.Recipients = []string{"lead@" + st.ID + ".example", "ops@" + st.ID + ".example"}
+		cfg.Report.Weekly = &metrics.Recipients{Recipients: []string{"lead@" + st.ID + ".example", "head@" + st.ID + ".example"}}
+		cfg.Report.Monthly = &metrics.Recipients{Recipients: []string{"director@" + st.ID + ".example"}}
 		if err := db.PutTenant(ctx, cfg); err != nil {
 			t.Fatalf("put tenant: %v", err)
 		}

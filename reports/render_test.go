@@ -42,18 +42,33 @@ func TestRenderDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := seed(t, 2, 14, 600)
+	db := seed(t, 2, 40, 400)
 	now := time.Date(2026, 3, 9, 7, 0, 0, 0, time.UTC)
 	gen := &reports.Generator{DB: db, Now: func() time.Time { return now }}
 	ctx := context.Background()
 	work := t.TempDir()
 
-	sheets := map[string][]string{
-		"acme":   {"Summary", "Hourly", "Agents", "Rooms", "Definitions"},
-		"globex": {"Summary", "Hourly"},
+	// Each report drawn: its sheets (by position in reports.SheetNames)
+	// and its e-mail, under the name prefix.
+	type sheet struct {
+		index int
+		name  string
+		chart bool // the sheet's second printed page: its chart
 	}
-	for _, tenant := range []string{"acme", "globex"} {
-		d, err := gen.Daily(ctx, tenant, day)
+	daily := []sheet{{0, "summary", false}, {1, "hourly", true}, {2, "agents", false}, {6, "rooms", false}, {7, "definitions", false}}
+	cases := []struct {
+		prefix, tenant string
+		kind           reports.Kind
+		first          time.Time
+		sheets         []sheet
+	}{
+		{"acme", "acme", reports.KindDaily, day, daily},
+		{"globex", "globex", reports.KindDaily, day, []sheet{{0, "summary", false}, {1, "hourly", true}}},
+		{"acme-weekly", "acme", reports.KindWeekly, date("2026-03-02"), []sheet{{0, "summary", false}, {1, "daily", true}}},
+		{"globex-monthly", "globex", reports.KindMonthly, date("2026-02-01"), []sheet{{0, "summary", false}, {1, "daily", true}}},
+	}
+	for _, tc := range cases {
+		d, err := gen.Report(ctx, tc.kind, tc.tenant, tc.first)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,16 +76,17 @@ func TestRenderDocs(t *testing.T) {
 		if err := gen.WriteWorkbook(ctx, d, &wb); err != nil {
 			t.Fatal(err)
 		}
-		for _, sheet := range sheets[tenant] {
+		names := reports.SheetNames(tc.kind, d.Config.Locale)
+		for _, sh := range tc.sheets {
 			pages := []int{1}
-			if sheet == "Hourly" {
+			if sh.chart {
 				pages = []int{1, 2} // the chart starts page 2
 			}
-			pngs := printSheet(t, wb.Bytes(), sheet, pages, work)
+			pngs := printSheet(t, wb.Bytes(), names[sh.index], pages, work)
 			for i, p := range pngs {
-				name := fmt.Sprintf("workbook-%s-%s.png", tenant, strings.ToLower(sheet))
+				name := fmt.Sprintf("workbook-%s-%s.png", tc.prefix, sh.name)
 				if i > 0 {
-					name = fmt.Sprintf("workbook-%s-%s-chart.png", tenant, strings.ToLower(sheet))
+					name = fmt.Sprintf("workbook-%s-%s-chart.png", tc.prefix, sh.name)
 				}
 				writeCropped(t, p, filepath.Join(dir, name), 1200)
 			}
@@ -84,15 +100,15 @@ func TestRenderDocs(t *testing.T) {
 		for _, p := range email.Inline {
 			html = strings.ReplaceAll(html, "cid:"+p.ContentID, "data:image/png;base64,"+base64.StdEncoding.EncodeToString(p.Data))
 		}
-		page := filepath.Join(work, "email-"+tenant+".html")
+		page := filepath.Join(work, "email-"+tc.prefix+".html")
 		if err := os.WriteFile(page, []byte(html), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		shot := filepath.Join(work, "email-"+tenant+".png")
+		shot := filepath.Join(work, "email-"+tc.prefix+".png")
 		run(t, "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 			"--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
 			"--window-size=720,2600", "--screenshot="+shot, "file://"+page)
-		writeCropped(t, shot, filepath.Join(dir, "email-"+tenant+".png"), 0)
+		writeCropped(t, shot, filepath.Join(dir, "email-"+tc.prefix+".png"), 0)
 	}
 }
 
@@ -117,7 +133,7 @@ func printSheet(t *testing.T, xlsx []byte, sheet string, pages []int, work strin
 			}
 		}
 	}
-	base := filepath.Join(work, strings.ToLower(sheet)+fmt.Sprint(time.Now().UnixNano()))
+	base := filepath.Join(work, fmt.Sprint("sheet", time.Now().UnixNano()))
 	if err := f.SaveAs(base + ".xlsx"); err != nil {
 		t.Fatal(err)
 	}

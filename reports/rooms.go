@@ -2,6 +2,8 @@ package reports
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/xuri/excelize/v2"
 
@@ -48,10 +50,11 @@ func roomWidth(f *metrics.RoomField) float64 {
 // room: the stream writer spills its XML to a temporary file. A streamed
 // sheet carries no chart (excelize issue #1766): the charts are on Summary
 // and Hourly.
-func (b *book) rooms(ctx context.Context, db *store.DB) error {
+func (b *book) rooms(ctx context.Context, db *store.DB, periodLimit int) error {
 	d := b.d
 	locale := d.Config.Locale
-	sw, err := b.f.NewStreamWriter("Rooms")
+	name := b.name("rooms")
+	sw, err := b.f.NewStreamWriter(name)
 	if err != nil {
 		return err
 	}
@@ -67,10 +70,10 @@ func (b *book) rooms(ctx context.Context, db *store.DB) error {
 		return err
 	}
 	o := "landscape"
-	if err := b.f.SetPageLayout("Rooms", &excelize.PageLayoutOptions{Orientation: &o}); err != nil {
+	if err := b.f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &o}); err != nil {
 		return err
 	}
-	if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: "Rooms", RefersTo: "'Rooms'!$1:$2"}); err != nil {
+	if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name, RefersTo: fmt.Sprintf("'%s'!$1:$2", name)}); err != nil {
 		return err
 	}
 	styles := make([]int, len(fields))
@@ -106,8 +109,11 @@ func (b *book) rooms(ctx context.Context, db *store.DB) error {
 	table := export.RoomTable(&d.Config)
 	view := metrics.NewView(&d.Config)
 	var cells []metrics.Cell
-	row := 2
+	row, limit := 2, roomsLimit(d.Kind, periodLimit)
 	err = db.Rooms(ctx, d.Tenant(), d.Start, d.End, func(r *metrics.Room) error {
+		if row-2 == limit {
+			return errEnoughRooms
+		}
 		row++
 		cells = export.RoomCells(cells, view, r)
 		for i := range cells {
@@ -123,12 +129,44 @@ func (b *book) rooms(ctx context.Context, db *store.DB) error {
 		}
 		return sw.SetRow(cell, vals)
 	})
-	if err != nil {
+	capped := errors.Is(err, errEnoughRooms)
+	if err != nil && !capped {
 		return err
 	}
 	last, _ := excelize.CoordinatesToCellName(len(fields), max(row, 3))
 	if err := sw.AddTable(&excelize.Table{Range: "A2:" + last, Name: "RoomsTable", StyleName: "TableStyleLight1"}); err != nil {
 		return err
 	}
+	if capped {
+		// Below the table: where to get every room.
+		note := fmt.Sprintf(b.t.RoomsCapped, limit, int64(d.Total.Values[metrics.MRooms].V), d.Tenant(),
+			d.First.Format(metrics.DateLayout), d.Last.Format(metrics.DateLayout))
+		cell, _ := excelize.CoordinatesToCellName(1, row+2)
+		if err := sw.SetRow(cell, []any{note}); err != nil {
+			return err
+		}
+	}
 	return sw.Flush()
+}
+
+// errEnoughRooms stops the Rooms sheet at its limit.
+var errEnoughRooms = errors.New("rooms sheet full")
+
+// WeeklyRoomsLimit is how many rooms, at most, the Rooms sheet of a weekly
+// or monthly report lists (in opened_at order, with a note saying where to
+// get them all): a month of a large tenant is millions of rooms, more than
+// Excel's 1,048,576 rows and far more than an e-mail carries. A daily
+// report lists every room of the day.
+const WeeklyRoomsLimit = 100_000
+
+// roomsLimit is the Rooms sheet's limit of a report of kind; set is
+// Generator.WeeklyRoomsLimit (0: the default).
+func roomsLimit(kind Kind, set int) int {
+	if kind == KindDaily {
+		return 1<<20 - 3 // Excel's rows, less the two header rows
+	}
+	if set > 0 {
+		return set
+	}
+	return WeeklyRoomsLimit
 }

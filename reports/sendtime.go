@@ -2,54 +2,75 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"sqi/metrics"
 )
 
-// DueDates are the report dates of cfg's tenant to schedule at now, given
-// the last date scheduled before (seen false: never). They are the dates
-// whose send time has come since then, at most catchUp of them (a long
-// outage does not flood the recipients), oldest first; for a tenant never
-// scheduled, the latest report due only.
+// DueDates are the daily report dates of cfg's tenant to schedule at now
+// (DuePeriods of KindDaily).
 func DueDates(cfg *metrics.Config, now, last time.Time, seen bool, catchUp int) []time.Time {
-	latest, ok := LatestDue(cfg, now)
+	return DuePeriods(cfg, KindDaily, now, last, seen, catchUp)
+}
+
+// DuePeriods are the first dates of the reports of kind of cfg's tenant to
+// schedule at now, given the first date of the last one scheduled before
+// (seen false: never). They are the reports whose send time has come
+// since then, at most catchUp of them (a long outage does not flood the
+// recipients), oldest first; for a tenant never scheduled, the latest
+// report due only.
+func DuePeriods(cfg *metrics.Config, kind Kind, now, last time.Time, seen bool, catchUp int) []time.Time {
+	latest, ok := LatestDuePeriod(cfg, kind, now)
 	if !ok {
 		return nil
 	}
-	first := latest
-	if seen {
-		first = last.AddDate(0, 0, 1)
-		if earliest := latest.AddDate(0, 0, -(max(catchUp, 1) - 1)); first.Before(earliest) {
-			first = earliest
+	var out []time.Time
+	for p := latest; len(out) < max(catchUp, 1); p = p.Prev() {
+		if seen && !p.First.After(last) {
+			break
+		}
+		out = append(out, p.First)
+		if !seen {
+			break
 		}
 	}
-	var out []time.Time
-	for d := first; !d.After(latest); d = d.AddDate(0, 0, 1) {
-		out = append(out, d)
-	}
+	slices.Reverse(out)
 	return out
 }
 
-// LatestDue is the last report date whose send time is at or before now:
-// yesterday (local) once today's send_at has passed, else the day before.
-// ok is false when the tenant has no send_at (no scheduled reports).
+// LatestDue is the last daily report date whose send time is at or
+// before now: yesterday (local) once today's send_at has passed, else the
+// day before. ok is false when the tenant has no send_at (no scheduled
+// reports).
 func LatestDue(cfg *metrics.Config, now time.Time) (time.Time, bool) {
+	p, ok := LatestDuePeriod(cfg, KindDaily, now)
+	return p.First, ok
+}
+
+// LatestDuePeriod is the last period of kind whose report's send time is
+// at or before now: the period before today's (local) once its send time
+// (send_at on the day after it: today, this Monday, this month's 1st) has
+// passed, else the one before. ok is false when the tenant has no
+// send_at.
+func LatestDuePeriod(cfg *metrics.Config, kind Kind, now time.Time) (Period, bool) {
 	if cfg.Report.SendAt == "" {
-		return time.Time{}, false
+		return Period{}, false
 	}
 	lt := now.In(cfg.Location())
 	today := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC)
-	yesterday := today.AddDate(0, 0, -1)
-	if at, _ := SendTime(cfg, yesterday); !now.Before(at) {
-		return yesterday, true
+	p := PeriodContaining(kind, today).Prev()
+	if at, _ := SendTime(cfg, p.Last); !now.Before(at) {
+		return p, true
 	}
-	return yesterday.AddDate(0, 0, -1), true
+	return p.Prev(), true
 }
 
-// SendTime is the instant the report of the local date day is due:
-// send_at on the next local day in the tenant's zone. Where the clocks
+// SendTime is the instant the report of a period whose last local date
+// is day is due: send_at on the next local day in the tenant's zone (the
+// day after a daily report's day, the Monday after a week, the 1st after
+// a month). Where the clocks
 // spring forward over send_at, it is the first instant after the gap (the
 // moment the local clock passes send_at); where they fall back and
 // send_at happens twice, the first time.

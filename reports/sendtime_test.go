@@ -97,3 +97,78 @@ func TestDueDates(t *testing.T) {
 		})
 	}
 }
+
+func TestDuePeriods(t *testing.T) {
+	t.Parallel()
+	seoul := tenant("acme", "Asia/Seoul", "07:00")
+	ny := tenant("globex", "America/New_York", "07:00")
+	tests := []struct {
+		name    string
+		cfg     *metrics.Config
+		kind    reports.Kind
+		now     string // UTC
+		last    string // first date of the last report scheduled, "" never
+		catchUp int
+		want    []string
+	}{
+		{"week, Monday 06:59 in Seoul", seoul, reports.KindWeekly, "2026-03-08 21:59:00", "2026-02-23", 2, nil},
+		{"week, Monday 07:00 in Seoul", seoul, reports.KindWeekly, "2026-03-08 22:00:00", "2026-02-23", 2, []string{"2026-03-02"}},
+		{"week, already scheduled", seoul, reports.KindWeekly, "2026-03-10 22:00:00", "2026-03-02", 2, nil},
+		{"week, never scheduled", seoul, reports.KindWeekly, "2026-03-12 00:00:00", "", 2, []string{"2026-03-02"}},
+		{"weeks missed: two at most", seoul, reports.KindWeekly, "2026-03-12 00:00:00", "2026-01-05", 2, []string{"2026-02-23", "2026-03-02"}},
+		{"week, Monday after the DST change in New York", ny, reports.KindWeekly, "2026-03-09 11:00:00", "2026-02-23", 2, []string{"2026-03-02"}},
+		{"week, 06:59 EDT", ny, reports.KindWeekly, "2026-03-09 10:59:00", "2026-02-23", 2, nil},
+		{"month, the 1st at 07:00 in Seoul", seoul, reports.KindMonthly, "2026-02-28 22:00:00", "2026-01-01", 1, []string{"2026-02-01"}},
+		{"month, the 1st at 06:59 in Seoul", seoul, reports.KindMonthly, "2026-02-28 21:59:00", "2026-01-01", 1, nil},
+		{"month, New York, the 1st at 07:00 EST", ny, reports.KindMonthly, "2026-03-01 12:00:00", "2026-01-01", 1, []string{"2026-02-01"}},
+		{"months missed: the latest only", seoul, reports.KindMonthly, "2026-05-10 00:00:00", "2026-01-01", 1, []string{"2026-04-01"}},
+		{"december to january", seoul, reports.KindMonthly, "2026-12-31 22:00:00", "2026-11-01", 1, []string{"2026-12-01"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var last time.Time
+			if tc.last != "" {
+				last = date(tc.last)
+			}
+			var got []string
+			for _, d := range reports.DuePeriods(tc.cfg, tc.kind, utc(tc.now), last, tc.last != "", tc.catchUp) {
+				got = append(got, d.Format(metrics.DateLayout))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("DuePeriods = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kind               reports.Kind
+		day                string
+		first, last, label string
+		prev               string
+	}{
+		{reports.KindDaily, "2026-03-08", "2026-03-08", "2026-03-08", "2026-03-08", "2026-03-07"},
+		{reports.KindWeekly, "2026-03-08", "2026-03-02", "2026-03-08", "2026-03-02 – 2026-03-08", "2026-02-23"},
+		{reports.KindWeekly, "2026-03-02", "2026-03-02", "2026-03-08", "2026-03-02 – 2026-03-08", "2026-02-23"},
+		{reports.KindWeekly, "2026-01-01", "2025-12-29", "2026-01-04", "2025-12-29 – 2026-01-04", "2025-12-22"}, // ISO week 1 of 2026
+		{reports.KindMonthly, "2026-02-14", "2026-02-01", "2026-02-28", "2026-02", "2026-01-01"},
+		{reports.KindMonthly, "2028-02-29", "2028-02-01", "2028-02-29", "2028-02", "2028-01-01"},
+		{reports.KindMonthly, "2026-01-31", "2026-01-01", "2026-01-31", "2026-01", "2025-12-01"},
+	}
+	for _, tc := range tests {
+		p := reports.PeriodContaining(tc.kind, date(tc.day))
+		got := []string{p.First.Format(metrics.DateLayout), p.Last.Format(metrics.DateLayout), p.Label(), p.Prev().First.Format(metrics.DateLayout)}
+		want := []string{tc.first, tc.last, tc.label, tc.prev}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s of %s: %v, want %v", tc.kind, tc.day, got, want)
+		}
+		if q, err := reports.PeriodOf(tc.kind, p.First); err != nil || q != p {
+			t.Errorf("PeriodOf(%s, %s) = %v, %v", tc.kind, p.First, q, err)
+		}
+		if !p.Next().Prev().First.Equal(p.First) {
+			t.Errorf("%s of %s: Next().Prev() is not itself", tc.kind, tc.day)
+		}
+	}
+}

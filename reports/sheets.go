@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/xuri/excelize/v2"
 
@@ -42,23 +43,41 @@ func rounded(v metrics.Value, places int) metrics.Value {
 // Summary layout.
 const (
 	sumHeader   = 4 // header row of the main table
-	trendCol    = 9 // column I: the 14-day table
 	trendHeader = sumHeader
 )
 
-// summary writes the Summary sheet: the day's SQI, grade, components and
-// every metric beside the previous day, the 7-day baseline and the
-// changes; the 14-day SQI table and its chart on the right.
+// trendCol is the Summary's column of the SQI-by-day table, right of the
+// main table and a blank column: I for a daily report (7 columns), G for
+// the others (5).
+func (b *book) trendCol() int {
+	if b.d.Kind == KindDaily {
+		return 9
+	}
+	return 7
+}
+
+// summary writes the Summary sheet: the period's SQI, grade, components
+// and every metric beside the period before (and for a daily report the
+// 7-day baseline) and the changes, coloured as the e-mail colours them;
+// the SQI-by-day table and its chart on the right.
 func (b *book) summary() error {
-	d, t := b.d, b.t
-	s := b.sheet("Summary")
-	s.set(1, 1, fmt.Sprintf("%s · %s", d.Config.Name, t.Title), "title")
-	s.set(1, 2, fmt.Sprintf("%s %s (%s) · %s %s · %s %s – %s (%.0f h) · %s · %s %s",
-		t.Date, d.Date(), weekday(d.Day, d.Config.Locale == "ko"), t.TimeZone, d.Config.TimeZone,
-		t.Period, d.Start.In(b.loc).Format("2006-01-02 15:04"), d.End.In(b.loc).Format("2006-01-02 15:04"), d.End.Sub(d.Start).Hours(),
+	d, t, k := b.d, b.t, b.k
+	s := b.sheet(b.name("summary"))
+	s.set(1, 1, fmt.Sprintf("%s · %s", d.Config.Name, k.Title), "title")
+	when := d.Label()
+	if d.Kind == KindDaily {
+		when += fmt.Sprintf(" (%s)", t.Weekdays[d.First.Weekday()])
+	}
+	s.set(1, 2, fmt.Sprintf("%s %s · %s %s · %s %s – %s (%s) · %s · %s %s",
+		t.Date, when, t.TimeZone, d.Config.TimeZone,
+		t.Period, d.Start.In(b.loc).Format("2006-01-02 15:04"), d.End.In(b.loc).Format("2006-01-02 15:04"), periodLength(d),
 		t.HoursMode[d.Config.Hours], t.Generated, d.GeneratedAt.In(b.loc).Format("2006-01-02 15:04 MST")), "subtitle")
 
-	head := []string{t.Key, t.Label, t.Day, t.Prev, t.Change, t.Week, t.ChangeWeek}
+	daily := d.Kind == KindDaily
+	head := []string{t.Key, t.Label, k.Cur, k.Prev, k.Change}
+	if daily {
+		head = append(head, t.Week, t.ChangeWeek)
+	}
 	for i, h := range head {
 		style := "headerR"
 		if i < 2 {
@@ -69,25 +88,30 @@ func (b *book) summary() error {
 	row := sumHeader + 1
 
 	// SQI and grade.
-	day, prev, week := sqiValue(&d.Total), sqiValue(&d.Prev), sqiValue(&d.Week)
+	cur, prev, week := sqiValue(&d.Total), sqiValue(&d.Prev), sqiValue(&d.Week)
 	s.set(1, row, "sqi", "keycell")
 	s.set(2, row, t.SQI, "bold")
-	for i, v := range []metrics.Value{day, prev, diff(day, prev, 1), week, diff(day, week, 1)} {
-		style := "sqi"
-		if i == 2 || i == 4 {
-			style = "dsqi"
+	if !cur.Null {
+		s.set(3, row, cur.V, "sqibig")
+	}
+	if !prev.Null {
+		s.set(4, row, prev.V, "sqi")
+	}
+	s.change(5, row, diff(cur, prev, 1), metrics.Points, "dsqi", +1)
+	if daily {
+		if !week.Null {
+			s.set(6, row, week.V, "sqi")
 		}
-		if i == 0 {
-			style = "sqibig"
-		}
-		if !v.Null {
-			s.set(3+i, row, v.V, style)
-		}
+		s.change(7, row, diff(cur, week, 1), metrics.Points, "dsqi", +1)
 	}
 	row++
 	s.set(1, row, "grade", "keycell")
 	s.set(2, row, t.Grade, "bold")
-	for i, g := range []string{d.Total.Grade, d.Prev.Grade, "", d.Week.Grade} {
+	grades := []string{d.Total.Grade, d.Prev.Grade}
+	if daily {
+		grades = append(grades, "", d.Week.Grade)
+	}
+	for i, g := range grades {
 		style := "grade"
 		if i == 0 {
 			style = "gradebig"
@@ -103,15 +127,14 @@ func (b *book) summary() error {
 		c := d.Config.Components[name]
 		s.set(1, row, "components."+name, "keycell")
 		s.set(2, row, fmt.Sprintf("%s (%s)", t.componentLabel(name), c.Metric), "text")
-		dp, pp, wp := rounded(points(&d.Total, name), 2), rounded(points(&d.Prev, name), 2), rounded(points(&d.Week, name), 2)
-		for i, v := range []metrics.Value{dp, pp, diff(dp, pp, 2), wp, diff(dp, wp, 2)} {
-			style := "points"
-			if i == 2 || i == 4 {
-				style = "dpoints"
-			}
-			if !v.Null {
-				s.set(3+i, row, v.V, style)
-			}
+		dp, pp := rounded(points(&d.Total, name), 2), rounded(points(&d.Prev, name), 2)
+		s.value(3, row, dp, metrics.Points)
+		s.value(4, row, pp, metrics.Points)
+		s.change(5, row, diff(dp, pp, 2), metrics.Points, "dpoints", +1)
+		if daily {
+			wp := rounded(points(&d.Week, name), 2)
+			s.value(6, row, wp, metrics.Points)
+			s.change(7, row, diff(dp, wp, 2), metrics.Points, "dpoints", +1)
 		}
 		row++
 	}
@@ -121,53 +144,56 @@ func (b *book) summary() error {
 		s.set(1, row, m.Name, "keycell")
 		s.set(2, row, t.metricLabel(i), "text")
 		dv, pv := d.Total.Rounded(i), d.Prev.Rounded(i)
-		wv, wstyle := d.Week.Rounded(i), kindStyle(m.Kind, false)
-		places := 2
-		if m.Kind == metrics.Count {
-			// The baseline of a count is its mean per day.
-			wv, wstyle = rounded(metrics.Value{V: d.Week.Values[i].V / WeekDays}, 1), "count1"
-			places = 1
-		}
+		dir := metricDirs[m.Name]
 		s.value(3, row, dv, m.Kind)
 		s.value(4, row, pv, m.Kind)
-		if v := diff(dv, pv, 2); !v.Null {
-			s.set(5, row, v.V, kindStyle(m.Kind, true))
-		}
-		if !wv.Null {
-			s.set(6, row, wv.V, wstyle)
-		}
-		if v := diff(dv, wv, places); !v.Null {
-			style := kindStyle(m.Kind, true)
+		s.change(5, row, diff(dv, pv, 2), m.Kind, kindStyle(m.Kind, true), dir)
+		if daily {
+			wv := d.Week.Rounded(i)
 			if m.Kind == metrics.Count {
-				style = "dcount1"
+				// The baseline of a count is its mean per day.
+				wv = rounded(metrics.Value{V: d.Week.Values[i].V / WeekDays}, 1)
+				if !wv.Null {
+					s.set(6, row, wv.V, "count1")
+				}
+				s.change(7, row, diff(dv, wv, 1), m.Kind, "dcount1", dir)
+			} else {
+				s.value(6, row, wv, m.Kind)
+				s.change(7, row, diff(dv, wv, 2), m.Kind, kindStyle(m.Kind, true), dir)
 			}
-			s.set(7, row, v.V, style)
 		}
 		row++
 	}
-	s.set(1, row+1, t.WeekNote, "subtitle")
+	note := row + 1
+	if daily {
+		s.set(1, note, t.WeekNote, "subtitle")
+		note++
+	}
+	s.set(1, note, t.Extra["durations"], "subtitle")
+	s.set(1, note+1, t.Extra["empty"], "subtitle")
 	s.min[2] = 24
 
-	// The 14-day trend and its chart.
+	// The SQI by day and its chart.
+	tc := b.trendCol()
 	for i, h := range []string{t.Date, t.SQI, t.Grade, t.Rooms} {
 		style := "headerR"
 		if i == 0 {
 			style = "header"
 		}
-		s.set(trendCol+i, trendHeader, h, style)
+		s.set(tc+i, trendHeader, h, style)
 	}
 	for i, td := range d.Trend {
 		r := trendHeader + 1 + i
-		s.set(trendCol, r, td.Date.Format(metrics.DateLayout), "text")
+		s.set(tc, r, td.Date.Format(metrics.DateLayout), "text")
 		if v := sqiValue(&td.Row); !v.Null {
-			s.set(trendCol+1, r, v.V, "sqi")
+			s.set(tc+1, r, v.V, "sqi")
 		}
 		if td.Row.Grade != "" {
-			s.set(trendCol+2, r, td.Row.Grade, "grade")
+			s.set(tc+2, r, td.Row.Grade, "grade")
 		}
-		s.value(trendCol+3, r, td.Row.Values[metrics.MRooms], metrics.Count)
+		s.value(tc+3, r, td.Row.Values[metrics.MRooms], metrics.Count)
 	}
-	s.min[trendCol] = 12
+	s.min[tc] = 12
 	if err := s.fit(); err != nil {
 		return err
 	}
@@ -178,19 +204,18 @@ func (b *book) summary() error {
 		return err
 	}
 	first, last := trendHeader+1, trendHeader+len(d.Trend)
-	col := func(c int) string { n, _ := excelize.ColumnNumberToName(c); return n }
-	anchor := fmt.Sprintf("%s%d", col(trendCol), last+2)
-	return b.f.AddChart("Summary", anchor, &excelize.Chart{
+	anchor, _ := excelize.CoordinatesToCellName(tc, last+2)
+	return b.f.AddChart(b.name("summary"), anchor, &excelize.Chart{
 		Type: excelize.Line,
 		Series: []excelize.ChartSeries{{
-			Name:       fmt.Sprintf("Summary!$%s$%d", col(trendCol+1), trendHeader),
-			Categories: fmt.Sprintf("Summary!$%s$%d:$%s$%d", col(trendCol), first, col(trendCol), last),
-			Values:     fmt.Sprintf("Summary!$%s$%d:$%s$%d", col(trendCol+1), first, col(trendCol+1), last),
+			Name:       b.ref("summary", tc+1, trendHeader, tc+1, trendHeader),
+			Categories: b.ref("summary", tc, first, tc, last),
+			Values:     b.ref("summary", tc+1, first, tc+1, last),
 			Line:       excelize.LineOptions{Width: 2.25},
 			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6FB3"}},
 			Marker:     excelize.ChartMarker{Symbol: "circle", Size: 6},
 		}},
-		Title:        excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: t.Trend, Font: &excelize.Font{Bold: true, Size: 12}}}},
+		Title:        excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: k.Trend, Font: &excelize.Font{Bold: true, Size: 12}}}},
 		Legend:       excelize.ChartLegend{Position: "none"},
 		XAxis:        excelize.ChartAxis{Font: excelize.Font{Size: 8, Color: "52606D"}, Alignment: excelize.Alignment{TextRotation: -45}},
 		YAxis:        excelize.ChartAxis{MajorGridLines: true, Minimum: ptr(0.0), Maximum: ptr(100.0), MajorUnit: 25, Font: excelize.Font{Size: 8, Color: "52606D"}},
@@ -198,6 +223,18 @@ func (b *book) summary() error {
 		ShowBlanksAs: "gap",
 		Format:       excelize.GraphicOptions{ScaleX: 1, ScaleY: 1, OffsetX: 4, OffsetY: 4},
 	})
+}
+
+// periodLength is how long the period is: 23 h, 24 h or 25 h for a day,
+// in days for a week or a month.
+func periodLength(d *Report) string {
+	if d.Kind == KindDaily {
+		return fmt.Sprintf("%.0f h", d.End.Sub(d.Start).Hours())
+	}
+	if d.Config.Locale == "ko" {
+		return fmt.Sprintf("%d일", d.NumDays())
+	}
+	return fmt.Sprintf("%d days", d.NumDays())
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -271,12 +308,11 @@ func (s *sheet) finish(n, cols int) error {
 	return s.landscape(false)
 }
 
-// hourly writes the 24 local hours and the chart of the volume with the
-// service level on a second axis.
+// hourly writes the 24 local hours of a daily report and the chart of
+// the volume with the service level on a second axis.
 func (b *book) hourly() error {
-	t := b.t
-	s := b.sheet("Hourly")
-	cols := b.table(s, t.Hour, "hour", nil, b.d.Hourly[:])
+	s := b.sheet(b.name("hourly"))
+	cols := b.table(s, b.t.Hour, "hour", nil, b.d.Hourly[:])
 	// Hours are times of day (hh:mm), so the chart's axis can show them
 	// short (hh).
 	for h := range 24 {
@@ -285,27 +321,55 @@ func (b *book) hourly() error {
 	if err := s.finish(24, len(cols)); err != nil {
 		return err
 	}
-	ref := func(key string, first, last int) string {
-		n, _ := excelize.ColumnNumberToName(cols[key])
-		if first == last {
-			return fmt.Sprintf("Hourly!$%s$%d", n, first)
-		}
-		return fmt.Sprintf("Hourly!$%s$%d:$%s$%d", n, first, n, last)
+	return b.volumeChart("hourly", cols, 24, "hh")
+}
+
+// days writes one row per local date of a weekly or monthly report and
+// the chart of the volume by day with the service level.
+func (b *book) days() error {
+	s := b.sheet(b.name("daily"))
+	rows := make([]metrics.Row, len(b.d.Days))
+	for i, td := range b.d.Days {
+		rows[i] = td.Row
 	}
-	// The chart starts a printed page of its own, below the table.
-	if err := b.f.InsertPageBreak("Hourly", "A28"); err != nil {
+	cols := b.table(s, b.t.Day, "day", nil, rows)
+	for i, td := range b.d.Days {
+		s.set(1, 3+i, td.Date.Sub(excelEpoch).Hours()/24, "day")
+	}
+	if err := s.finish(len(rows), len(cols)); err != nil {
 		return err
 	}
+	return b.volumeChart("daily", cols, len(rows), "mm-dd")
+}
+
+// volumeChart draws, below the n rows of a time table, its rooms as
+// columns with the service level as a line on a second 0..100 axis, on a
+// printed page of its own; categories shows the time column.
+func (b *book) volumeChart(key string, cols map[string]int, n int, categories string) error {
+	name := b.name(key)
+	// The chart starts a printed page of its own, below the table.
+	top := n + 4
+	if err := b.f.InsertPageBreak(name, fmt.Sprintf("A%d", top)); err != nil {
+		return err
+	}
+	ref := func(metric string, first, last int) string {
+		return b.ref(key, cols[metric], first, cols[metric], last)
+	}
+	time := cols["hour"]
+	if key != "hourly" {
+		time = cols["day"]
+	}
+	cats := b.ref(key, time, 3, time, 2+n)
 	axis := excelize.Font{Size: 8, Color: "52606D"}
-	return b.f.AddChart("Hourly", "A29", &excelize.Chart{
+	return b.f.AddChart(name, fmt.Sprintf("A%d", top+1), &excelize.Chart{
 		Type: excelize.Col,
 		Series: []excelize.ChartSeries{{
-			Name: ref("rooms", 1, 1), Categories: ref("hour", 3, 26), Values: ref("rooms", 3, 26),
+			Name: ref("rooms", 1, 1), Categories: cats, Values: ref("rooms", 3, 2+n),
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6FB3"}},
 		}},
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: t.HourlyTitle, Font: &excelize.Font{Bold: true, Size: 12}}}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: b.k.Volume, Font: &excelize.Font{Bold: true, Size: 12}}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		XAxis:     excelize.ChartAxis{Font: axis, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "hh"}},
+		XAxis:     excelize.ChartAxis{Font: axis, NumFmt: excelize.ChartNumFmt{CustomNumFmt: categories}},
 		YAxis:     excelize.ChartAxis{MajorGridLines: true, Font: axis},
 		Dimension: excelize.ChartDimension{Width: 620, Height: 320},
 		GapWidth:  ptr(uint(60)),
@@ -313,7 +377,7 @@ func (b *book) hourly() error {
 	}, &excelize.Chart{
 		Type: excelize.Line,
 		Series: []excelize.ChartSeries{{
-			Name: ref("service_level_pct", 1, 1), Categories: ref("hour", 3, 26), Values: ref("service_level_pct", 3, 26),
+			Name: ref("service_level_pct", 1, 1), Categories: cats, Values: ref("service_level_pct", 3, 2+n),
 			Line:   excelize.LineOptions{Width: 2.25},
 			Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E07B1A"}},
 			Marker: excelize.ChartMarker{Symbol: "circle", Size: 5},
@@ -324,9 +388,10 @@ func (b *book) hourly() error {
 	})
 }
 
-// groups writes a sheet with one row per group, best SQI first.
-func (b *book) groups(name, keyName string, rows []metrics.Row) error {
-	s := b.sheet(name)
+// groups writes the sheet whose key is key: one row per group, best SQI
+// first.
+func (b *book) groups(key, keyName string, rows []metrics.Row) error {
+	s := b.sheet(b.name(key))
 	keys := make([]string, len(rows))
 	for i, r := range rows {
 		if len(r.Keys) > 0 && !r.Keys[0].Null {
@@ -337,12 +402,13 @@ func (b *book) groups(name, keyName string, rows []metrics.Row) error {
 	return s.finish(len(rows), len(cols))
 }
 
-// definitions writes what every key means: the SQI and its components as
-// this tenant configures them, every metric of docs/metrics.md and the columns of
-// the Rooms sheet, so a client can read the numbers without us.
+// definitions writes what every key means, in the tenant's language: the
+// SQI and its components as this tenant configures them, every metric of
+// docs/metrics.md and the columns of the Rooms sheet, so a client can
+// read the numbers without us.
 func (b *book) definitions() error {
 	t, d := b.t, b.d
-	s := b.sheet("Definitions")
+	s := b.sheet(b.name("definitions"))
 	for i, h := range []string{t.Key, t.Label, t.Unit, t.Definition} {
 		s.set(i+1, 1, h, "header")
 	}
@@ -367,23 +433,25 @@ func (b *book) definitions() error {
 	for _, n := range d.Config.ComponentNames() {
 		c := d.Config.Components[n]
 		add("components."+n, t.componentLabel(n), t.Kinds[metrics.Points],
-			fmt.Sprintf(t.Extra["component"], c.Metric, c.Worst, c.Target, c.Weight))
+			fmt.Sprintf(t.Extra["component"], c.Metric, boundText(c.Metric, c.Worst), boundText(c.Metric, c.Target), c.Weight))
 	}
-	add("sl_threshold_s", t.Extra["sl_threshold_s"], t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.SLThresholdS))
-	add("short_abandon_s", t.Extra["short_abandon_s"], t.Kinds[metrics.Seconds], fmt.Sprintf("%g", d.Config.ShortAbandonS))
+	add("sl_threshold_s", t.Extra["sl_threshold_s"], t.Kinds[metrics.Seconds], durationText(d.Config.SLThresholdS))
+	add("short_abandon_s", t.Extra["short_abandon_s"], t.Kinds[metrics.Seconds], durationText(d.Config.ShortAbandonS))
 	add("timezone", t.TimeZone, "", d.Config.TimeZone)
 	add("hours", t.Extra["hours"], "", t.HoursMode[d.Config.Hours])
 
 	section(t.Extra["metrics"])
 	for i, m := range metrics.Catalog {
-		add(m.Name, t.metricLabel(i), t.Kinds[m.Kind], m.Definition)
+		add(m.Name, t.metricLabel(i), t.Kinds[m.Kind], t.metricDefinition(i))
 	}
 
 	section(t.Extra["roomsSheet"])
 	for _, f := range metrics.ExportFields {
 		add(f.Name, f.Label(d.Config.Locale), fieldUnit(t, f.Kind), f.Definition(d.Config.Locale))
 	}
-	s.set(1, row+1, t.Extra["rooms"], "subtitle")
+	s.set(1, row+1, b.k.Rooms, "subtitle")
+	s.set(1, row+2, t.Extra["durations"], "subtitle")
+	s.set(1, row+3, t.Extra["empty"], "subtitle")
 	s.fixed[4] = 90
 	if err := s.fit(); err != nil {
 		return err
@@ -397,10 +465,19 @@ func (b *book) definitions() error {
 	return s.landscape(true)
 }
 
+// boundText is a component's worst or target as its metric reads: a
+// duration as m:ss, other numbers as they are.
+func boundText(metric string, v float64) string {
+	if i, ok := metrics.MetricIndex(metric); ok && metrics.Catalog[i].Kind == metrics.Seconds {
+		return durationText(v)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
 func fieldUnit(t *texts, k metrics.FieldKind) string {
 	switch k {
 	case metrics.FieldSeconds:
-		return t.Kinds[metrics.Seconds]
+		return t.Seconds
 	case metrics.FieldCount:
 		return t.Kinds[metrics.Count]
 	case metrics.FieldTime:

@@ -15,42 +15,42 @@ import (
 	"sqi/metrics"
 )
 
-// Sheets are the workbook's sheets, in order (docs/reports.md). Their names stay
-// English in every locale, so that a client's macros and scripts find them.
-var Sheets = []string{"Summary", "Hourly", "Agents", "Teams", "Channels", "Categories", "Rooms", "Definitions"}
-
 // WriteWorkbook writes the workbook of d to w. The Rooms sheet is
 // streamed from the database through excelize's StreamWriter, which spills
 // to a temporary file: memory does not grow with the number of rooms.
-func (g *Generator) WriteWorkbook(ctx context.Context, d *Daily, w io.Writer) error {
+func (g *Generator) WriteWorkbook(ctx context.Context, d *Report, w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	b, err := newBook(f, d)
 	if err != nil {
 		return err
 	}
+	timeSheet := b.hourly
+	if d.Kind != KindDaily {
+		timeSheet = b.days
+	}
 	steps := []func() error{
 		b.summary,
-		b.hourly,
-		func() error { return b.groups("Agents", "agent_id", d.Agents) },
-		func() error { return b.groups("Teams", "team_id", d.Teams) },
-		func() error { return b.groups("Channels", "channel", d.Channels) },
-		func() error { return b.groups("Categories", "category", d.Categories) },
-		func() error { return b.rooms(ctx, g.DB) },
+		timeSheet,
+		func() error { return b.groups("agents", "agent_id", d.Agents) },
+		func() error { return b.groups("teams", "team_id", d.Teams) },
+		func() error { return b.groups("channels", "channel", d.Channels) },
+		func() error { return b.groups("categories", "category", d.Categories) },
+		func() error { return b.rooms(ctx, g.DB, g.WeeklyRoomsLimit) },
 		b.definitions,
 	}
 	for i, step := range steps {
 		g.progress("sheet %d of %d", i+1, len(steps))
 		if err := step(); err != nil {
-			return fmt.Errorf("workbook %s %s: %w", d.Tenant(), d.Date(), err)
+			return fmt.Errorf("workbook %s %s %s: %w", d.Tenant(), d.Kind, d.ID(), err)
 		}
 	}
 	// Summary stays the active sheet (it was the new file's first). No
 	// SetActiveSheet: it would read every worksheet back, the streamed
 	// Rooms sheet included, whole, into memory.
 	if err := f.SetDocProps(&excelize.DocProperties{
-		Title:    fmt.Sprintf("%s %s %s", d.Config.Name, b.t.Title, d.Date()),
-		Subject:  "SQI daily report",
+		Title:    fmt.Sprintf("%s %s %s", d.Config.Name, b.k.Title, d.Label()),
+		Subject:  textsEN.Kind[d.Kind].Title,
 		Creator:  "sqi",
 		Created:  d.GeneratedAt.UTC().Format(time.RFC3339),
 		Modified: d.GeneratedAt.UTC().Format(time.RFC3339),
@@ -69,14 +69,16 @@ func (g *Generator) WriteWorkbook(ctx context.Context, d *Daily, w io.Writer) er
 // locale and the styles, created once.
 type book struct {
 	f      *excelize.File
-	d      *Daily
+	d      *Report
 	t      *texts
+	k      kindTexts
 	loc    *time.Location
 	styles map[string]int
 }
 
-func newBook(f *excelize.File, d *Daily) (*book, error) {
-	b := &book{f: f, d: d, t: textsFor(d.Config.Locale), loc: d.Config.Location(), styles: map[string]int{}}
+func newBook(f *excelize.File, d *Report) (*book, error) {
+	t := textsFor(d.Config.Locale)
+	b := &book{f: f, d: d, t: t, k: t.Kind[d.Kind], loc: d.Config.Location(), styles: map[string]int{}}
 	font := "Calibri"
 	if d.Config.Locale == "ko" {
 		font = "Malgun Gothic" // 맑은 고딕: Excel's Korean UI font
@@ -84,10 +86,11 @@ func newBook(f *excelize.File, d *Daily) (*book, error) {
 	if err := f.SetDefaultFont(font); err != nil {
 		return nil, err
 	}
-	if err := f.SetSheetName("Sheet1", Sheets[0]); err != nil {
+	names := SheetNames(d.Kind, d.Config.Locale)
+	if err := f.SetSheetName("Sheet1", names[0]); err != nil {
 		return nil, err
 	}
-	for _, s := range Sheets[1:] {
+	for _, s := range names[1:] {
 		if _, err := f.NewSheet(s); err != nil {
 			return nil, err
 		}
@@ -95,12 +98,64 @@ func newBook(f *excelize.File, d *Daily) (*book, error) {
 	return b, nil
 }
 
-// Styles by name. Number formats keep the values those of the API
-// (seconds, percent as 0..100) and only change how they read.
+// name is the name of the sheet whose key is key, in the report's locale.
+func (b *book) name(key string) string { return b.t.Sheets[key] }
+
+// ref is a reference to the cells col1row1:col2row2 of the sheet whose
+// key is key, quoted (Korean names and names with spaces need it).
+func (b *book) ref(key string, col1, row1, col2, row2 int) string {
+	c1, _ := excelize.ColumnNumberToName(col1)
+	c2, _ := excelize.ColumnNumberToName(col2)
+	r := fmt.Sprintf("'%s'!$%s$%d", b.name(key), c1, row1)
+	if col1 != col2 || row1 != row2 {
+		r += fmt.Sprintf(":$%s$%d", c2, row2)
+	}
+	return r
+}
+
+// durationFormat shows an Excel time (days) as people read a duration:
+// m:ss under an hour, h:mm:ss from an hour, rounded to the second, as
+// durationText writes it. The minutes and hours are elapsed ([m], [h]):
+// they do not wrap at 60 minutes or 24 hours.
+const durationFormat = `[<0.04166666666666][m]:ss;[h]:mm:ss`
+
+// Colours of a change, the e-mail's: better, worse, neither.
+var changeColours = map[string]string{"better": "1A7F37", "worse": "C62828", "flat": "6B7580"}
+
+// Styles by name: a base name, and for a change "|better", "|worse" or
+// "|flat" for its colour. Number formats keep the values those of the API
+// (percent as 0..100, points) and only change how they read; durations
+// are Excel times (seconds / 86400), so that Excel's time formats show
+// them as 2:35 and a user's SUM, AVERAGE or comparison with TIME() works
+// as on any time.
 func (b *book) style(name string) (int, error) {
 	if id, ok := b.styles[name]; ok {
 		return id, nil
 	}
+	base, colour, _ := strings.Cut(name, "|")
+	s, err := b.baseStyle(base)
+	if err != nil {
+		return 0, err
+	}
+	if colour != "" {
+		c, ok := changeColours[colour]
+		if !ok {
+			return 0, fmt.Errorf("unknown colour %q", colour)
+		}
+		if s.Font == nil {
+			s.Font = &excelize.Font{}
+		}
+		s.Font.Color = c
+	}
+	id, err := b.f.NewStyle(&s)
+	if err != nil {
+		return 0, fmt.Errorf("style %s: %w", name, err)
+	}
+	b.styles[name] = id
+	return id, nil
+}
+
+func (b *book) baseStyle(name string) (excelize.Style, error) {
 	sec := b.t.Seconds
 	pp := " pp"
 	if b.d.Config.Locale == "ko" {
@@ -136,8 +191,12 @@ func (b *book) style(name string) (int, error) {
 		s = excelize.Style{CustomNumFmt: numFmt("#,##0")}
 	case "count1":
 		s = excelize.Style{CustomNumFmt: numFmt("#,##0.0")}
-	case "seconds":
+	case "seconds": // the Rooms sheet: the room export's seconds
 		s = excelize.Style{CustomNumFmt: numFmt(`#,##0.00"` + sec + `"`)}
+	case "duration":
+		s = excelize.Style{CustomNumFmt: numFmt(durationFormat)}
+	case "dtext": // a change shown as text: a duration's (Excel has no negative times)
+		s = excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right"}}
 	case "percent":
 		s = excelize.Style{CustomNumFmt: numFmt(`0.00"%"`)}
 	case "points":
@@ -154,8 +213,6 @@ func (b *book) style(name string) (int, error) {
 		s = excelize.Style{CustomNumFmt: numFmt("+#,##0;-#,##0;0")}
 	case "dcount1":
 		s = excelize.Style{CustomNumFmt: numFmt("+#,##0.0;-#,##0.0;0.0")}
-	case "dseconds":
-		s = excelize.Style{CustomNumFmt: numFmt(`+#,##0.00"` + sec + `";-#,##0.00"` + sec + `";0.00"` + sec + `"`)}
 	case "dpercent":
 		s = excelize.Style{CustomNumFmt: numFmt(`+0.00"` + pp + `";-0.00"` + pp + `";0.00"` + pp + `"`)}
 	case "dpoints":
@@ -172,21 +229,22 @@ func (b *book) style(name string) (int, error) {
 		s = excelize.Style{Alignment: &excelize.Alignment{WrapText: true}}
 	case "section":
 		s = excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F2933"}, Border: bottom}
+	case "day":
+		s = excelize.Style{CustomNumFmt: numFmt("yyyy-mm-dd"), Alignment: &excelize.Alignment{Horizontal: "left"}}
 	default:
-		return 0, fmt.Errorf("unknown style %q", name)
+		return s, fmt.Errorf("unknown style %q", name)
 	}
-	id, err := b.f.NewStyle(&s)
-	if err != nil {
-		return 0, fmt.Errorf("style %s: %w", name, err)
-	}
-	b.styles[name] = id
-	return id, nil
+	return s, nil
 }
 
-// kindStyle is the style of a value of kind k; delta for a change.
+// kindStyle is the style of a value of kind k; delta for a change (a
+// duration's change is text: dtext).
 func kindStyle(k metrics.Kind, delta bool) string {
-	name := [...]string{metrics.Count: "count", metrics.Seconds: "seconds", metrics.Percent: "percent", metrics.Points: "points"}[k]
+	name := [...]string{metrics.Count: "count", metrics.Seconds: "duration", metrics.Percent: "percent", metrics.Points: "points"}[k]
 	if delta {
+		if k == metrics.Seconds {
+			return "dtext"
+		}
 		return "d" + name
 	}
 	return name
@@ -272,13 +330,38 @@ func (s *sheet) set(col, row int, v any, style string) {
 	s.widths[col] = max(s.widths[col], w)
 }
 
-// value writes a metric value as users see it (rounded as docs/metrics.md says);
-// a null is left empty, never 0.
+// value writes a metric value as users see it (rounded as docs/metrics.md
+// says; a duration as an Excel time); a null is left empty, never 0.
 func (s *sheet) value(col, row int, v metrics.Value, k metrics.Kind) {
 	if v.Null {
 		return
 	}
-	s.set(col, row, metrics.RoundKind(k, v.V), kindStyle(k, false))
+	s.set(col, row, cellValue(k, metrics.RoundKind(k, v.V)), kindStyle(k, false))
+}
+
+// cellValue is the cell of a rounded value of kind k: a duration's
+// seconds become an Excel time, days.
+func cellValue(k metrics.Kind, v float64) float64 {
+	if k == metrics.Seconds {
+		return v / 86400
+	}
+	return v
+}
+
+// change writes the change v of a value of kind k, whose direction dir
+// says which way is better (+1 up, -1 down, 0 neither), coloured as the
+// e-mail colours it. A duration's change is text (+0:04, −1:05): Excel's
+// 1900 date system shows a negative time as #####.
+func (s *sheet) change(col, row int, v metrics.Value, k metrics.Kind, style string, dir int) {
+	if v.Null {
+		return
+	}
+	colour := "|" + changeColour(shownChange(v.V, k), dir)
+	if k == metrics.Seconds {
+		s.set(col, row, signedDuration(v.V), "dtext"+colour)
+		return
+	}
+	s.set(col, row, v.V, style+colour)
 }
 
 // fit sets each column's width to its widest content, within limits.
@@ -359,8 +442,14 @@ func (s *sheet) printTitles(rows int) error {
 
 // shownNumber is v as the style displays it, to measure its width.
 func (b *book) shownNumber(v float64, style string) string {
+	style, _, _ = strings.Cut(style, "|")
+	delta := false
+	switch style {
+	case "dcount", "dcount1", "dpercent", "dpoints", "dsqi":
+		style, delta = style[1:], true
+	}
 	s := strconv.FormatFloat(v, 'f', 2, 64)
-	switch strings.TrimPrefix(style, "d") {
+	switch style {
 	case "count":
 		s = strconv.FormatFloat(v, 'f', 0, 64)
 		s += strings.Repeat(",", len(s)/3)
@@ -368,14 +457,18 @@ func (b *book) shownNumber(v float64, style string) string {
 		s = strconv.FormatFloat(v, 'f', 1, 64)
 	case "seconds":
 		s += " " + b.t.Seconds
+	case "duration":
+		s = durationText(v * 86400)
 	case "percent":
 		s += "%p"
 	case "datetime":
 		s = "2006-01-02 15:04:05"
+	case "date", "day":
+		s = "2006-01-02"
 	case "hour":
 		s = "00:00"
 	}
-	if strings.HasPrefix(style, "d") && style != "datetime" {
+	if delta {
 		s = "+" + s
 	}
 	return s

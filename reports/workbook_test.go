@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"path"
 	"regexp"
@@ -24,10 +25,11 @@ import (
 	"sqi/store"
 )
 
-// statsJSON is the body `sqi stats --tenant T --from D --to D` prints.
-func statsJSON(t *testing.T, db *store.DB, tenant string, d time.Time) map[string]any {
+// statsJSON is the total row of the body `sqi stats --tenant T --from D
+// --to D` prints.
+func statsJSON(t *testing.T, db *store.DB, tenant string, from, to time.Time) map[string]any {
 	t.Helper()
-	res, err := query.Stats(context.Background(), db, query.Query{Tenant: tenant, From: d, To: d, GroupBy: []string{}})
+	res, err := query.Stats(context.Background(), db, query.Query{Tenant: tenant, From: from, To: to, GroupBy: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +46,43 @@ func statsJSON(t *testing.T, db *store.DB, tenant string, d time.Time) map[strin
 	return body.Rows[0]
 }
 
+// statsRows are the rows of `sqi stats --group-by by` by their key.
+func statsRows(t *testing.T, db *store.DB, tenant string, from, to time.Time, by string) map[string]map[string]any {
+	t.Helper()
+	res, err := query.Stats(context.Background(), db, query.Query{Tenant: tenant, From: from, To: to, GroupBy: []string{by}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, r := range body.Rows {
+		out[fmt.Sprint(r[by])] = r
+	}
+	return out
+}
+
+// sheets names a workbook's sheets by key, in the report's locale.
+type sheets struct {
+	summary, time, agents, teams, channels, categories, rooms, definitions string
+}
+
+func sheetsOf(kind reports.Kind, locale string) sheets {
+	n := reports.SheetNames(kind, locale)
+	return sheets{n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]}
+}
+
 func TestWorkbook(t *testing.T) {
 	t.Parallel()
-	db := seed(t, 2, 10, 300)
+	db := seed(t, 2, 40, 100)
 	// acme's formula-looking room, opened at 10:00 in Seoul on the day.
 	addEvents(t, db, formulaRoom("acme", time.Date(2026, 3, 8, 10, 0, 0, 0, time.FixedZone("KST", 9*3600)), 1<<62))
 	runETL(t, db)
@@ -55,44 +91,54 @@ func TestWorkbook(t *testing.T) {
 
 	tests := []struct {
 		name, tenant string
-		hours        float64 // length of the local day
-		unit         string  // seconds in the number format
+		kind         reports.Kind
+		first, last  time.Time
+		length       string // of the period, in the subtitle
+		sheets       []string
 	}{
-		{"seoul ko", "acme", 24, "초"},
-		{"new york en, spring forward", "globex", 23, "s"},
+		{"daily, seoul, ko", "acme", reports.KindDaily, day, day, "(24 h)",
+			[]string{"요약", "시간대별", "상담원", "팀", "채널", "상담 유형", "상담방", "지표 정의"}},
+		{"daily, new york, en, spring forward", "globex", reports.KindDaily, day, day, "(23 h)",
+			[]string{"Summary", "Hourly", "Agents", "Teams", "Channels", "Categories", "Rooms", "Definitions"}},
+		{"weekly, seoul, ko", "acme", reports.KindWeekly, date("2026-03-02"), day, "(7일)",
+			[]string{"요약", "일별", "상담원", "팀", "채널", "상담 유형", "상담방", "지표 정의"}},
+		{"monthly, new york, en", "globex", reports.KindMonthly, date("2026-02-01"), date("2026-02-28"), "(28 days)",
+			[]string{"Summary", "Daily", "Agents", "Teams", "Channels", "Categories", "Rooms", "Definitions"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := gen.WriteDaily(context.Background(), tc.tenant, day, &buf); err != nil {
+			if err := gen.WriteReport(context.Background(), tc.kind, tc.tenant, tc.first, &buf); err != nil {
 				t.Fatal(err)
 			}
-			writeOut(t, reports.FileName(tc.tenant, day), buf.Bytes())
+			p, err := reports.PeriodOf(tc.kind, tc.first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeOut(t, p.FileName(tc.tenant), buf.Bytes())
 			f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
 
-			if got := f.GetSheetList(); !slices.Equal(got, reports.Sheets) {
-				t.Fatalf("sheets %v, want %v", got, reports.Sheets)
+			if got := f.GetSheetList(); !slices.Equal(got, tc.sheets) {
+				t.Fatalf("sheets %v, want %v", got, tc.sheets)
 			}
-			want := []string{"Summary", "Hourly", "Agents", "Teams", "Channels", "Categories", "Rooms", "Definitions"}
-			if !slices.Equal(reports.Sheets, want) {
-				t.Fatalf("reports.Sheets %v, want %v", reports.Sheets, want)
-			}
+			sh := sheetsOf(tc.kind, map[string]string{"acme": "ko", "globex": "en"}[tc.tenant])
 
-			// Summary: the SQI and every metric are those of `sqi stats`.
-			stats := statsJSON(t, db, tc.tenant, day)
-			summary := keyedRows(t, f, "Summary", 1)
+			// Summary: the SQI and every metric are those of `sqi stats`
+			// for the period; durations are Excel times (days).
+			stats := statsJSON(t, db, tc.tenant, tc.first, tc.last)
+			summary := keyedRows(t, f, sh.summary, 1)
 			sqiRow, ok := summary["sqi"]
 			if !ok {
 				t.Fatal("Summary has no sqi row")
 			}
-			if got, want := cellNumber(t, f, "Summary", 3, sqiRow), stats["sqi"]; got != want {
+			if got, want := cellNumber(t, f, sh.summary, 3, sqiRow), stats["sqi"]; got != want {
 				t.Errorf("Summary SQI %v, sqi stats says %v", got, want)
 			}
-			if g := cellText(t, f, "Summary", 3, summary["grade"]); g != stats["grade"] {
+			if g := cellText(t, f, sh.summary, 3, summary["grade"]); g != stats["grade"] {
 				t.Errorf("Summary grade %q, sqi stats says %v", g, stats["grade"])
 			}
 			for _, m := range metrics.Catalog {
@@ -101,42 +147,69 @@ func TestWorkbook(t *testing.T) {
 					t.Errorf("Summary has no row %s", m.Name)
 					continue
 				}
-				if got, want := cellNumber(t, f, "Summary", 3, r), stats[m.Name]; got != want {
+				got := cellNumber(t, f, sh.summary, 3, r)
+				if m.Kind == metrics.Seconds && got != nil {
+					got = metrics.Round(got.(float64)*86400, 2)
+				}
+				if want := stats[m.Name]; got != want {
 					t.Errorf("Summary %s = %v, sqi stats says %v", m.Name, got, want)
 				}
 			}
-			if sub := cellText(t, f, "Summary", 1, 2); !strings.Contains(sub, fmt.Sprintf("(%.0f h)", tc.hours)) {
-				t.Errorf("Summary subtitle %q does not say the day has %.0f hours", sub, tc.hours)
+			if sub := cellText(t, f, sh.summary, 1, 2); !strings.Contains(sub, tc.length) {
+				t.Errorf("Summary subtitle %q does not say the period's length %s", sub, tc.length)
 			}
 
-			// Number formats: durations and percentages.
-			checkFormat(t, f, "Summary", 3, summary["wait_avg_s"], `"`+tc.unit+`"`)
-			checkFormat(t, f, "Summary", 3, summary["service_level_pct"], `"%"`)
+			// Number formats: durations as m:ss, percentages; a duration
+			// reads 2:35, never seconds.
+			checkFormat(t, f, sh.summary, 3, summary["wait_avg_s"], "[m]:ss")
+			checkFormat(t, f, sh.summary, 3, summary["service_level_pct"], `"%"`)
+			if shown := cellText(t, f, sh.summary, 3, summary["handle_avg_s"]); !regexp.MustCompile(`^\d+:\d\d(:\d\d)?$`).MatchString(shown) {
+				t.Errorf("handle_avg_s reads %q, want m:ss or h:mm:ss", shown)
+			}
 
-			// Hourly: 24 rows, and a null is empty, never 0.
-			hourly := keyedRows(t, f, "Hourly", 1)
-			for h := range 24 {
-				if _, ok := hourly[fmt.Sprintf("%02d:00", h)]; !ok {
-					t.Errorf("Hourly has no row %02d:00", h)
+			// The time sheet: 24 hours, or one row per day; a null is
+			// empty, never 0.
+			timeRows := keyedRows(t, f, sh.time, 1)
+			if tc.kind == reports.KindDaily {
+				for h := range 24 {
+					if _, ok := timeRows[fmt.Sprintf("%02d:00", h)]; !ok {
+						t.Errorf("Hourly has no row %02d:00", h)
+					}
 				}
-			}
-			if tc.tenant == "globex" { // 02:00 does not exist on the day
-				r := hourly["02:00"]
-				if got := cellNumber(t, f, "Hourly", columnOf(t, f, "Hourly", "rooms"), r); got != 0.0 {
-					t.Errorf("Hourly 02:00 rooms %v, want 0", got)
+				if tc.tenant == "globex" { // 02:00 does not exist on the day
+					r := timeRows["02:00"]
+					if got := cellNumber(t, f, sh.time, columnOf(t, f, sh.time, "rooms"), r); got != 0.0 {
+						t.Errorf("Hourly 02:00 rooms %v, want 0", got)
+					}
+					if got := cellNumber(t, f, sh.time, columnOf(t, f, sh.time, "wait_avg_s"), r); got != nil {
+						t.Errorf("Hourly 02:00 wait_avg_s %v, want empty", got)
+					}
 				}
-				if got := cellNumber(t, f, "Hourly", columnOf(t, f, "Hourly", "wait_avg_s"), r); got != nil {
-					t.Errorf("Hourly 02:00 wait_avg_s %v, want empty", got)
+			} else {
+				byDay := statsRows(t, db, tc.tenant, tc.first, tc.last, "day")
+				n := 0
+				for d := tc.first; !d.After(tc.last); d = d.AddDate(0, 0, 1) {
+					n++
+					r, ok := timeRows[d.Format(time.DateOnly)]
+					if !ok {
+						t.Errorf("%s has no row %s", sh.time, d.Format(time.DateOnly))
+						continue
+					}
+					want := byDay[d.Format(time.DateOnly)]
+					for _, key := range []string{"rooms", "sqi", "service_level_pct"} {
+						if got := cellNumber(t, f, sh.time, columnOf(t, f, sh.time, key), r); got != want[key] {
+							t.Errorf("%s %s %s = %v, sqi stats by day says %v", sh.time, d.Format(time.DateOnly), key, got, want[key])
+						}
+					}
 				}
-			}
-			// The first days of the 14-day trend have no data: empty SQI.
-			if got := cellNumber(t, f, "Summary", 10, 5); got != nil {
-				t.Errorf("trend SQI of a day without rooms = %v, want empty", got)
+				if got := len(columnValues(t, f, sh.time, 1)); got != n+2 {
+					t.Errorf("%s has %d rows, want %d days + 2 header rows", sh.time, got, n)
+				}
 			}
 
 			// Rooms: one row per room, each room once.
 			rooms := int(stats["rooms"].(float64))
-			ids := columnValues(t, f, "Rooms", columnOf(t, f, "Rooms", "room_id"))
+			ids := columnValues(t, f, sh.rooms, columnOf(t, f, sh.rooms, "room_id"))
 			if len(ids)-2 != rooms {
 				t.Errorf("Rooms has %d rows, want %d (one per room) + 2 header rows", len(ids)-2, rooms)
 			}
@@ -147,35 +220,45 @@ func TestWorkbook(t *testing.T) {
 				}
 				seen[id] = true
 			}
-			for _, tc := range []struct {
+			for _, x := range []struct {
 				sheet string
 				rows  int
-			}{{"Summary", 4}, {"Hourly", 2}, {"Agents", 2}, {"Rooms", 2}, {"Definitions", 1}} {
-				p, err := f.GetPanes(tc.sheet)
-				if err != nil || !p.Freeze || p.YSplit != tc.rows {
-					t.Errorf("%s: panes %+v, %v: want the first %d rows frozen", tc.sheet, p, err, tc.rows)
+			}{{sh.summary, 4}, {sh.time, 2}, {sh.agents, 2}, {sh.rooms, 2}, {sh.definitions, 1}} {
+				p, err := f.GetPanes(x.sheet)
+				if err != nil || !p.Freeze || p.YSplit != x.rows {
+					t.Errorf("%s: panes %+v, %v: want the first %d rows frozen", x.sheet, p, err, x.rows)
 				}
 			}
 
 			// Every metric key is defined.
-			defs := keyedRows(t, f, "Definitions", 1)
+			defs := keyedRows(t, f, sh.definitions, 1)
 			for _, m := range metrics.Catalog {
 				if _, ok := defs[m.Name]; !ok {
 					t.Errorf("Definitions has no %s", m.Name)
 				}
 			}
 
-			// Charts, each referenced from its sheet's drawing.
+			// Charts, each referenced from its sheet's drawing: the SQI by
+			// day on Summary, the volume with the service level on the
+			// time sheet.
+			trendCol, trendDays := "J", 14
+			switch tc.kind {
+			case reports.KindWeekly:
+				trendCol = "H"
+			case reports.KindMonthly:
+				trendCol, trendDays = "H", 28
+			}
+			trendRef := fmt.Sprintf("'%s'!$%s$5:$%s$%d", sh.summary, trendCol, trendCol, 4+trendDays)
 			charts := chartsBySheet(t, buf.Bytes())
-			if c := charts["Summary"]; len(c) != 1 || !hasElem(c[0], "lineChart") || !strings.Contains(c[0], "Summary!$J$5:$J$18") {
-				t.Errorf("Summary: want one line chart of Summary!$J$5:$J$18, got %d charts", len(c))
+			if c := charts[sh.summary]; len(c) != 1 || !hasElem(c[0], "lineChart") || !strings.Contains(html.UnescapeString(c[0]), trendRef) {
+				t.Errorf("Summary: want one line chart of %s, got %d charts", trendRef, len(c))
 			}
-			if c := charts["Hourly"]; len(c) != 1 || !hasElem(c[0], "barChart") || !hasElem(c[0], "lineChart") {
-				t.Errorf("Hourly: want one chart with bars and a line, got %d charts", len(c))
+			if c := charts[sh.time]; len(c) != 1 || !hasElem(c[0], "barChart") || !hasElem(c[0], "lineChart") {
+				t.Errorf("%s: want one chart with bars and a line, got %d charts", sh.time, len(c))
 			} else if len(regexp.MustCompile(`<(c:)?valAx>`).FindAllString(c[0], -1)) != 2 {
-				t.Errorf("Hourly chart: want two value axes (service level on the second)")
+				t.Errorf("%s chart: want two value axes (service level on the second)", sh.time)
 			}
-			for _, s := range []string{"Rooms", "Agents", "Definitions"} {
+			for _, s := range []string{sh.rooms, sh.agents, sh.definitions} {
 				if len(charts[s]) != 0 {
 					t.Errorf("%s has %d charts, want none", s, len(charts[s]))
 				}
@@ -193,20 +276,42 @@ func TestWorkbook(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		rooms := keyedRows(t, f, "Rooms", columnOf(t, f, "Rooms", "room_id"))
+		sh := sheetsOf(reports.KindDaily, "ko")
+		rooms := keyedRows(t, f, sh.rooms, columnOf(t, f, sh.rooms, "room_id"))
 		r, ok := rooms["formula-room"]
 		if !ok {
 			t.Fatal("Rooms has no formula-room")
 		}
 		want := map[string]string{"agent_id": `=HYPERLINK("http://evil.example","x")`, "team_id": "+team", "channel": "@chan", "category": "-1+2"}
 		for key, text := range want {
-			checkText(t, f, "Rooms", columnOf(t, f, "Rooms", key), r, text)
+			checkText(t, f, sh.rooms, columnOf(t, f, sh.rooms, key), r, text)
 		}
-		agents := keyedRows(t, f, "Agents", 1)
-		checkText(t, f, "Agents", 1, agents[want["agent_id"]], want["agent_id"])
-		checkText(t, f, "Teams", 1, keyedRows(t, f, "Teams", 1)["+team"], "+team")
-		checkText(t, f, "Channels", 1, keyedRows(t, f, "Channels", 1)["@chan"], "@chan")
-		checkText(t, f, "Categories", 1, keyedRows(t, f, "Categories", 1)["-1+2"], "-1+2")
+		agents := keyedRows(t, f, sh.agents, 1)
+		checkText(t, f, sh.agents, 1, agents[want["agent_id"]], want["agent_id"])
+		checkText(t, f, sh.teams, 1, keyedRows(t, f, sh.teams, 1)["+team"], "+team")
+		checkText(t, f, sh.channels, 1, keyedRows(t, f, sh.channels, 1)["@chan"], "@chan")
+		checkText(t, f, sh.categories, 1, keyedRows(t, f, sh.categories, 1)["-1+2"], "-1+2")
+	})
+
+	t.Run("a weekly Rooms sheet over its limit", func(t *testing.T) {
+		small := &reports.Generator{DB: db, Now: gen.Now, WeeklyRoomsLimit: 50}
+		var buf bytes.Buffer
+		if err := small.WriteWeekly(context.Background(), "acme", date("2026-03-02"), &buf); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sh := sheetsOf(reports.KindWeekly, "ko")
+		ids := columnValues(t, f, sh.rooms, columnOf(t, f, sh.rooms, "room_id"))
+		notes := columnValues(t, f, sh.rooms, 1)
+		rooms := statsJSON(t, db, "acme", date("2026-03-02"), day)["rooms"]
+		want := fmt.Sprintf("기간 중 상담방 %v건 중 처음 50건; 전체 상담방: GET /v1/tenants/acme/rooms?from=2026-03-02&to=2026-03-08", rooms)
+		if n := len(ids); n != 2+50+2 || !strings.HasPrefix(notes[n-1], want) {
+			t.Errorf("%d rows, the last %q; want 50 rooms and below them %q", n, notes[len(notes)-1], want)
+		}
 	})
 
 	t.Run("unknown tenant", func(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package schedule runs the background work of `sqi serve` (gocron): the
-// ETL every minute, each tenant's daily report at its send_at once the
-// ETL has caught up with it, and the nightly reconciliation. It owns when
+// ETL every minute, each tenant's daily, weekly and monthly reports at its
+// send_at once the ETL has caught up with them, and the nightly
+// reconciliation. It owns when
 // the work happens, not the work: etl/ extracts and reconciles, reports/
 // builds and delivers. It must not import api/.
 package schedule
@@ -36,8 +37,9 @@ type Reconciler interface {
 // Scheduler runs inside `sqi serve`: the ETL every minute, never
 // overlapping itself; every minute (and at once after an ETL run when a
 // report waits for one) the reports that are due: each tenant's report of
-// the previous local day at its send_at in its own time zone, the ones
-// missed while the service was down, and the retries of failed
+// the previous local day at its send_at in its own time zone (of the
+// previous ISO week on Mondays, of the previous month on the 1st), the
+// ones missed while the service was down, and the retries of failed
 // deliveries; and once a night the reconciliation. Several replicas may
 // run one each on the same database: every report is sent once
 // (docs/reports.md), and the nightly reconciliation runs once.
@@ -56,8 +58,10 @@ type Scheduler struct {
 	ETLTimeout time.Duration
 	// ReportsTimeout bounds one round of reports (30 minutes).
 	ReportsTimeout time.Duration
-	// CatchUpDays is how many days back a restart sends missed reports (7).
-	CatchUpDays int
+	// CatchUpDays is how many missed daily reports a restart sends, at
+	// most (7); CatchUpWeeks and CatchUpMonths, weekly (2) and monthly
+	// (1) ones: the latest missed report of each kind always goes out.
+	CatchUpDays, CatchUpWeeks, CatchUpMonths int
 	// ReconcileAt is the UTC time of day of the nightly reconciliation
 	// (03:00); ReconcileDays its window (7 days); a negative ReconcileDays
 	// turns it off.
@@ -96,7 +100,7 @@ func New(db *store.DB, etlRunner ETL, mailer reports.Mailer, now func() time.Tim
 	}
 	s := &Scheduler{db: db, etl: etlRunner, now: now, log: log,
 		Every: time.Minute, ETLTimeout: 30 * time.Minute, ReportsTimeout: 30 * time.Minute,
-		CatchUpDays: 7, ReconcileAt: 3 * time.Hour, ReconcileDays: 7, ReconcileTimeout: 2 * time.Hour,
+		CatchUpDays: 7, CatchUpWeeks: 2, CatchUpMonths: 1, ReconcileAt: 3 * time.Hour, ReconcileDays: 7, ReconcileTimeout: 2 * time.Hour,
 		waitingSince: map[store.ReportKey]time.Time{}}
 	if rc, ok := etlRunner.(Reconciler); ok {
 		s.reconciler = rc
@@ -256,7 +260,7 @@ func (s *Scheduler) RunReports(ctx context.Context) error {
 		return err
 	}
 	for _, d := range expired {
-		attrs := []any{"tenant_id", d.TenantID, "date", d.Date.Format(metrics.DateLayout), "recipient", d.Recipient, "owner", d.Owner}
+		attrs := []any{"tenant_id", d.TenantID, "kind", d.Kind, "date", d.Date.Format(metrics.DateLayout), "recipient", d.Recipient, "owner", d.Owner}
 		if d.Status == store.DeliveryUnknown {
 			s.log.Error("report delivery interrupted while sending: outcome unknown, not sent again", attrs...)
 		} else {
@@ -274,13 +278,13 @@ func (s *Scheduler) RunReports(ctx context.Context) error {
 	var errs []error
 	etlTried, waiting := false, false
 	for _, r := range due {
-		_, err := s.deliverer.Deliver(ctx, r.TenantID, r.Date, false)
+		_, err := s.deliverer.Deliver(ctx, r, false)
 		if errors.Is(err, reports.ErrNotCaughtUp) && !etlTried && s.etl != nil {
 			etlTried = true
 			if eerr := s.RunETL(ctx); eerr != nil {
 				s.log.Error("etl run before reports failed", "err", eerr)
 			}
-			_, err = s.deliverer.Deliver(ctx, r.TenantID, r.Date, false)
+			_, err = s.deliverer.Deliver(ctx, r, false)
 		}
 		if errors.Is(err, reports.ErrNotCaughtUp) {
 			waiting = true
@@ -289,7 +293,7 @@ func (s *Scheduler) RunReports(ctx context.Context) error {
 		}
 		s.doneWaiting(r)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("report %s %s: %w", r.TenantID, r.Date.Format(metrics.DateLayout), err))
+			errs = append(errs, fmt.Errorf("report %s: %w", r, err))
 		}
 	}
 	s.waiting.Store(waiting)
@@ -297,33 +301,43 @@ func (s *Scheduler) RunReports(ctx context.Context) error {
 }
 
 // scheduleDue enqueues the deliveries of the reports whose send time has
-// come since the last round, tenant by tenant.
+// come since the last round, kind by kind and tenant by tenant. A kind
+// without recipients advances its schedule with nothing to send, so that
+// recipients added later get the reports from then on, not a backlog.
 func (s *Scheduler) scheduleDue(ctx context.Context, now time.Time) error {
 	tenants, err := s.db.Tenants(ctx)
-	if err != nil {
-		return err
-	}
-	last, err := s.db.ReportSchedule(ctx)
 	if err != nil {
 		return err
 	}
 	for i := range tenants {
 		if bad := tenants[i].Invalid; bad != nil {
 			s.log.Warn("tenant skipped: its stored configuration is not valid", "tenant_id", bad.TenantID, "err", bad.Err)
-			continue
 		}
-		cfg := &tenants[i].Config
-		prev, seen := last[cfg.TenantID]
-		dates := reports.DueDates(cfg, now, prev, seen, s.CatchUpDays)
-		if len(dates) == 0 {
-			continue
-		}
-		if err := s.db.ScheduleReports(ctx, cfg.TenantID, dates, cfg.Report.Recipients, now); err != nil {
+	}
+	catchUp := map[reports.Kind]int{reports.KindDaily: s.CatchUpDays, reports.KindWeekly: s.CatchUpWeeks, reports.KindMonthly: s.CatchUpMonths}
+	for _, kind := range reports.Kinds {
+		last, err := s.db.ReportSchedule(ctx, string(kind))
+		if err != nil {
 			return err
 		}
-		if len(cfg.Report.Recipients) > 0 {
-			s.log.Info("reports scheduled", "tenant_id", cfg.TenantID, "from", dates[0].Format(metrics.DateLayout),
-				"to", dates[len(dates)-1].Format(metrics.DateLayout), "recipients", len(cfg.Report.Recipients))
+		for i := range tenants {
+			if tenants[i].Invalid != nil {
+				continue
+			}
+			cfg := &tenants[i].Config
+			prev, seen := last[cfg.TenantID]
+			dates := reports.DuePeriods(cfg, kind, now, prev, seen, catchUp[kind])
+			if len(dates) == 0 {
+				continue
+			}
+			to := reports.Recipients(cfg, kind)
+			if err := s.db.ScheduleReports(ctx, string(kind), cfg.TenantID, dates, to, now); err != nil {
+				return err
+			}
+			if len(to) > 0 {
+				s.log.Info("reports scheduled", "tenant_id", cfg.TenantID, "kind", kind, "from", dates[0].Format(metrics.DateLayout),
+					"to", dates[len(dates)-1].Format(metrics.DateLayout), "recipients", len(to))
+			}
 		}
 	}
 	return nil
@@ -337,7 +351,7 @@ func (s *Scheduler) noteWaiting(r store.ReportKey, now time.Time, err error) {
 	s.waitingMu.Lock()
 	defer s.waitingMu.Unlock()
 	since, seen := s.waitingSince[r]
-	attrs := []any{"tenant_id", r.TenantID, "date", r.Date.Format(metrics.DateLayout), "reason", err.Error()}
+	attrs := []any{"tenant_id", r.TenantID, "kind", r.Kind, "date", r.Date.Format(metrics.DateLayout), "reason", err.Error()}
 	switch {
 	case !seen:
 		s.waitingSince[r] = now

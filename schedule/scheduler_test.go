@@ -49,7 +49,7 @@ func TestScheduleClock(t *testing.T) {
 	}
 	// The schedulers have scheduled up to the 6th before the test starts.
 	for _, id := range []string{"acme", "globex"} {
-		if err := db.ScheduleReports(ctx, id, []time.Time{date("2026-03-06")}, nil, utc("2026-03-07 00:00:00")); err != nil {
+		if err := db.ScheduleReports(ctx, store.ReportDaily, id, []time.Time{date("2026-03-06")}, nil, utc("2026-03-07 00:00:00")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,11 +116,11 @@ func TestScheduleRestart(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := db.ScheduleReports(ctx, "acme", []time.Time{date(tc.last)}, nil, utc(tc.restart).Add(-72*time.Hour)); err != nil {
+			if err := db.ScheduleReports(ctx, store.ReportDaily, "acme", []time.Time{date(tc.last)}, nil, utc(tc.restart).Add(-72*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 			// globex is up to date: its 07:00 EDT has not come yet.
-			if err := db.ScheduleReports(ctx, "globex", []time.Time{date("2026-03-07")}, nil, utc(tc.restart).Add(-72*time.Hour)); err != nil {
+			if err := db.ScheduleReports(ctx, store.ReportDaily, "globex", []time.Time{date("2026-03-07")}, nil, utc(tc.restart).Add(-72*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 			clk := newClock(utc(tc.restart))
@@ -232,20 +232,20 @@ func TestDeadSender(t *testing.T) {
 	db := seed(t, 1, 2, 50)
 	ctx := context.Background()
 	clk := newClock(utc("2026-03-09 00:30:00"))
-	if _, err := db.EnqueueDeliveries(ctx, "acme", day, []string{"lead@acme.example", "ops@acme.example"}, store.TriggerSchedule, clk.Now()); err != nil {
+	if _, err := db.EnqueueDeliveries(ctx, dailyKey("acme", day), []string{"lead@acme.example", "ops@acme.example"}, store.TriggerSchedule, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ScheduleReports(ctx, "acme", []time.Time{day}, nil, clk.Now()); err != nil {
+	if err := db.ScheduleReports(ctx, store.ReportDaily, "acme", []time.Time{day}, nil, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	lease := clk.Now().Add(10 * time.Minute)
 	for _, r := range []string{"lead@acme.example", "ops@acme.example"} {
-		k := store.DeliveryKey{TenantID: "acme", Date: day, Recipient: r}
+		k := store.DeliveryKey{ReportKey: dailyKey("acme", day), Recipient: r}
 		if _, ok, err := db.ClaimDelivery(ctx, k, "dead", clk.Now(), lease, false); err != nil || !ok {
 			t.Fatalf("claim %s: %v %v", r, ok, err)
 		}
 	}
-	if err := db.StartSending(ctx, store.DeliveryKey{TenantID: "acme", Date: day, Recipient: "ops@acme.example"}, "dead", clk.Now()); err != nil {
+	if err := db.StartSending(ctx, store.DeliveryKey{ReportKey: dailyKey("acme", day), Recipient: "ops@acme.example"}, "dead", clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -260,7 +260,7 @@ func TestDeadSender(t *testing.T) {
 	if got := sentLog(m); !slices.Equal(got, []string{"lead@acme.example 2026-03-08"}) {
 		t.Errorf("sent %v, want only the delivery that died while preparing", got)
 	}
-	ds, err := db.Deliveries(ctx, "acme", day)
+	ds, err := db.Deliveries(ctx, dailyKey("acme", day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestRetryDeliversOnce(t *testing.T) {
 	if err := s.RunReports(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := db.Deliveries(ctx, "acme", day)
+	ds, err := db.Deliveries(ctx, dailyKey("acme", day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestRetryDeliversOnce(t *testing.T) {
 			t.Errorf("at %s: received %v, want each recipient once (%d)", clk.Now().Format(time.TimeOnly), got, st.want)
 		}
 	}
-	ds, err = db.Deliveries(ctx, "acme", day)
+	ds, err = db.Deliveries(ctx, dailyKey("acme", day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 	// And the deliverers alone, racing for the same rows without the
 	// round's lock: the leases still let one of them through.
 	for _, s := range []*schedule.Scheduler{a, b} {
-		if _, err := s.Deliverer().Enqueue(context.Background(), "acme", day.AddDate(0, 0, -1), store.TriggerManual); err != nil {
+		if _, err := s.Deliverer().Enqueue(context.Background(), dailyKey("acme", day.AddDate(0, 0, -1)), store.TriggerManual); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -382,7 +382,7 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.Deliverer().Deliver(context.Background(), "acme", day.AddDate(0, 0, -1), false); err != nil {
+			if _, err := s.Deliverer().Deliver(context.Background(), dailyKey("acme", day.AddDate(0, 0, -1)), false); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -408,4 +408,9 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("received %v, want exactly %v", got, want)
 	}
+}
+
+// dailyKey names tenant's daily report of day.
+func dailyKey(tenant string, day time.Time) store.ReportKey {
+	return store.ReportKey{TenantID: tenant, Kind: store.ReportDaily, Date: day}
 }

@@ -21,17 +21,27 @@ func TestDeliveryLease(t *testing.T) {
 	db := pgtest.New(t)
 	now := time.Date(2026, 3, 11, 7, 0, 0, 0, time.UTC)
 	date := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-	k := store.DeliveryKey{TenantID: "acme", Date: date, Recipient: "sup@acme.example"}
-	n, err := db.EnqueueDeliveries(ctx, "acme", date, []string{k.Recipient}, store.TriggerSchedule, now)
+	r := store.ReportKey{TenantID: "acme", Kind: store.ReportDaily, Date: date}
+	k := store.DeliveryKey{ReportKey: r, Recipient: "sup@acme.example"}
+	n, err := db.EnqueueDeliveries(ctx, r, []string{k.Recipient}, store.TriggerSchedule, now)
 	if err != nil || n != 1 {
 		t.Fatalf("enqueue = %d, %v", n, err)
 	}
-	if n, err := db.EnqueueDeliveries(ctx, "acme", date, []string{k.Recipient}, store.TriggerSchedule, now); err != nil || n != 0 {
+	if n, err := db.EnqueueDeliveries(ctx, r, []string{k.Recipient}, store.TriggerSchedule, now); err != nil || n != 0 {
 		t.Fatalf("enqueue again = %d, %v; want 0: one delivery per tenant, date and recipient", n, err)
 	}
+	// The weekly report starting that day is another report: its own
+	// delivery to the same recipient.
+	w := store.ReportKey{TenantID: "acme", Kind: store.ReportWeekly, Date: date}
+	if n, err := db.EnqueueDeliveries(ctx, w, []string{k.Recipient}, store.TriggerSchedule, now); err != nil || n != 1 {
+		t.Fatalf("enqueue the weekly report = %d, %v; want 1", n, err)
+	}
 	due, err := db.DueReports(ctx, now)
-	if err != nil || len(due) != 1 || due[0].TenantID != "acme" || !due[0].Date.Equal(date) {
-		t.Fatalf("due = %v, %v", due, err)
+	if err != nil || len(due) != 2 || due[0] != r || due[1] != w {
+		t.Fatalf("due = %v, %v; want %v and %v", due, err, r, w)
+	}
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM report_deliveries WHERE kind = 'weekly'`); err != nil {
+		t.Fatal(err)
 	}
 
 	lease := now.Add(time.Minute)
@@ -72,7 +82,7 @@ func TestDeliveryLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := db.Deliveries(ctx, "acme", date)
+	all, err := db.Deliveries(ctx, r)
 	if err != nil || len(all) != 1 || all[0].Status != store.DeliverySent || all[0].MessageID != "m1" || all[0].Attempts != 2 {
 		t.Fatalf("deliveries %+v, %v", all, err)
 	}

@@ -51,6 +51,8 @@ var helpCases = []helpCase{
 	{"apikey list", nil, nil},
 	{"apikey revoke", nil, nil},
 	{"report daily", []string{"tenant", "date", "out", "email"}, nil},
+	{"report weekly", []string{"tenant", "week", "out", "email"}, nil},
+	{"report monthly", []string{"tenant", "month", "out", "email"}, nil},
 	{"generate", []string{"tenants", "days", "rooms-per-day", "seed", "start"},
 		[]string{"(default 3)", "(default 7)", "(default 2000)", "(default 1)"}},
 	{"import", nil, nil},

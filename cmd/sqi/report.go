@@ -20,35 +20,63 @@ import (
 func init() {
 	commands["report"] = command{
 		summary: "Reports on demand (docs/reports.md).",
-		subs:    []string{"daily"},
+		subs:    []string{"daily", "weekly", "monthly"},
 	}
 	commands["report daily"] = command{
 		usage:   "--tenant T [--date YYYY-MM-DD] [--out F.xlsx] [--email]",
 		summary: "Write a tenant's daily Excel report to a file, or e-mail it.",
 		details: "'sqi serve' sends the same report every day at the tenant's report.send_at. With --email, a recipient already served gets nothing more, and what fails is retried by 'sqi serve'. On a terminal it shows its steps on standard error.",
 		env:     "DATABASE_URL; SMTP_URL and SMTP_FROM with --email",
-		run:     runReport,
+		run: func(ctx context.Context, e *env, args []string) error {
+			return runReport(ctx, e, reports.KindDaily, args)
+		},
 	}
+	commands["report weekly"] = command{
+		usage:   "--tenant T [--week YYYY-MM-DD] [--out F.xlsx] [--email]",
+		summary: "Write a tenant's weekly Excel report (an ISO week, Monday to Sunday) to a file, or e-mail it.",
+		details: "'sqi serve' sends the same report every Monday at the tenant's report.send_at to report.weekly.recipients. With --email, a recipient already served gets nothing more, and what fails is retried by 'sqi serve'. On a terminal it shows its steps on standard error.",
+		env:     "DATABASE_URL; SMTP_URL and SMTP_FROM with --email",
+		run: func(ctx context.Context, e *env, args []string) error {
+			return runReport(ctx, e, reports.KindWeekly, args)
+		},
+	}
+	commands["report monthly"] = command{
+		usage:   "--tenant T [--month YYYY-MM] [--out F.xlsx] [--email]",
+		summary: "Write a tenant's monthly Excel report (a calendar month) to a file, or e-mail it.",
+		details: "'sqi serve' sends the same report on the 1st of every month at the tenant's report.send_at to report.monthly.recipients. With --email, a recipient already served gets nothing more, and what fails is retried by 'sqi serve'. On a terminal it shows its steps on standard error.",
+		env:     "DATABASE_URL; SMTP_URL and SMTP_FROM with --email",
+		run: func(ctx context.Context, e *env, args []string) error {
+			return runReport(ctx, e, reports.KindMonthly, args)
+		},
+	}
+}
+
+// periodFlags are the flag of each report kind that names its period.
+var periodFlags = map[reports.Kind]struct{ name, usage string }{
+	reports.KindDaily:   {"date", "the local day, `YYYY-MM-DD` (default: the tenant's previous local day)"},
+	reports.KindWeekly:  {"week", "the Monday of the ISO week, `YYYY-MM-DD` (default: the tenant's previous week)"},
+	reports.KindMonthly: {"month", "the month, `YYYY-MM` (default: the tenant's previous month)"},
 }
 
 // defaultFrom is the sender when SMTP_FROM is not set.
 const defaultFrom = "SQI Reports <sqi-reports@localhost>"
 
 // reportMemoryLimit is the soft memory limit of a report command: a report
-// is one burst of work through the blocks of two weeks, and without a limit
-// the collector lets garbage grow to twice the live heap (peak resident
-// memory then ~240 MB for a 50,000-room day, ~150 MB with it; the budget
-// is 150 MB). GOMEMLIMIT, when set, takes its place.
+// is one burst of work through the blocks of two weeks or more, and without
+// a limit the collector lets garbage grow to twice the live heap (peak
+// resident memory then ~240 MB for a 50,000-room day, ~150 MB with it; the
+// budget is 150 MB). GOMEMLIMIT, when set, takes its place.
 const reportMemoryLimit = 100 << 20
 
-func runReport(ctx context.Context, e *env, args []string) error {
+func runReport(ctx context.Context, e *env, kind reports.Kind, args []string) error {
 	if e.getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(reportMemoryLimit))
 	}
-	fs := e.flags("report daily")
+	fs := e.flags("report " + string(kind))
 	tenant := fs.String("tenant", "", "the tenant id `T` (see 'sqi tenant list')")
-	dateFlag := fs.String("date", "", "the local day, `YYYY-MM-DD` (default: the tenant's previous local day)")
-	out := fs.String("out", "", "write the workbook to `F.xlsx` (- for standard output); default <tenant>_daily_<date>.xlsx here, unless --email")
+	pf := periodFlags[kind]
+	dateFlag := fs.String(pf.name, "", pf.usage)
+	out := fs.String("out", "", "write the workbook to `F.xlsx` (- for standard output); default <tenant>_"+string(kind)+"_<"+pf.name+">.xlsx here, unless --email")
 	email := fs.Bool("email", false, "e-mail the report to the tenant's recipients over SMTP_URL (never twice to one recipient)")
 	fs.require("tenant")
 	if err := parse(fs, args); err != nil {
@@ -76,7 +104,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		p.show("report %s: %s (%.1f s)", *tenant, step, p.elapsed().Seconds())
 	}}
 	defer p.done() // on errors; the summary lines clear it first
-	day, err := reportDate(ctx, db, *tenant, *dateFlag)
+	period, err := reportPeriod(ctx, db, kind, *tenant, *dateFlag)
 	if err != nil {
 		return err
 	}
@@ -84,9 +112,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if *out != "" || !*email {
 		path := *out
 		if path == "" {
-			path = reports.FileName(*tenant, day)
+			path = period.FileName(*tenant)
 		}
-		if err := writeWorkbook(ctx, e, p, gen, *tenant, day, path); err != nil {
+		if err := writeWorkbook(ctx, e, p, gen, *tenant, period, path); err != nil {
 			return err
 		}
 	}
@@ -102,7 +130,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	d := reports.NewDeliverer(gen, mailer, time.Now, log)
 	d.AskedAt = asked
-	ds, err := d.DeliverNow(ctx, *tenant, day, 3, 2*time.Second)
+	ds, err := d.DeliverNow(ctx, period.Key(*tenant), 3, 2*time.Second)
 	p.done()
 	if errors.Is(err, reports.ErrNotCaughtUp) {
 		return fmt.Errorf("not sent: %w", err)
@@ -157,31 +185,48 @@ func catchUp(ctx context.Context, e *env, db *store.DB, log *slog.Logger) error 
 	}
 }
 
-// reportDate is --date, or the tenant's previous local day.
-func reportDate(ctx context.Context, db *store.DB, tenant, flag string) (time.Time, error) {
+// reportPeriod is the period the flag names (--date, --week, --month), or
+// the tenant's previous day, week or month.
+func reportPeriod(ctx context.Context, db *store.DB, kind reports.Kind, tenant, flag string) (reports.Period, error) {
+	name := periodFlags[kind].name
 	if flag != "" {
-		d, err := metrics.ParseDate(flag)
-		if err != nil {
-			return time.Time{}, usagef("--date: %v", err)
+		s := flag
+		if kind == reports.KindMonthly {
+			if len(s) != len("2006-01") {
+				return reports.Period{}, usagef("--month %q: give the month as YYYY-MM, e.g. 2026-03", flag)
+			}
+			s += "-01"
 		}
-		return d, nil
+		d, err := metrics.ParseDate(s)
+		if err != nil {
+			if kind == reports.KindMonthly {
+				return reports.Period{}, usagef("--month %q: give the month as YYYY-MM, e.g. 2026-03", flag)
+			}
+			return reports.Period{}, usagef("--%s: %v", name, err)
+		}
+		p, err := reports.PeriodOf(kind, d)
+		if err != nil {
+			return reports.Period{}, usagef("--%s: %v", name, err)
+		}
+		return p, nil
 	}
 	t, err := db.Tenant(ctx, tenant)
 	if errors.Is(err, store.ErrNotFound) {
-		return time.Time{}, usagef("--tenant: unknown tenant %q (see 'sqi tenant list')", tenant)
+		return reports.Period{}, usagef("--tenant: unknown tenant %q (see 'sqi tenant list')", tenant)
 	}
 	if err != nil {
-		return time.Time{}, err
+		return reports.Period{}, err
 	}
 	now := time.Now().In(t.Config.Location())
-	return time.Date(now.Year(), now.Month(), now.Day()-1, 0, 0, 0, 0, time.UTC), nil
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return reports.PeriodContaining(kind, today).Prev(), nil
 }
 
 // writeWorkbook writes the workbook to path ("-": standard output) through
 // a temporary file renamed into place, so a failed run leaves no half file.
-func writeWorkbook(ctx context.Context, e *env, p *progress, gen *reports.Generator, tenant string, day time.Time, path string) error {
+func writeWorkbook(ctx context.Context, e *env, p *progress, gen *reports.Generator, tenant string, period reports.Period, path string) error {
 	if path == "-" {
-		err := gen.WriteDaily(ctx, tenant, day, e.stdout)
+		err := gen.WriteReport(ctx, period.Kind, tenant, period.First, e.stdout)
 		return unknownTenant(err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".sqi-report-*.xlsx")
@@ -189,7 +234,7 @@ func writeWorkbook(ctx context.Context, e *env, p *progress, gen *reports.Genera
 		return usagef("--out %s: %v", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := gen.WriteDaily(ctx, tenant, day, tmp); err != nil {
+	if err := gen.WriteReport(ctx, period.Kind, tenant, period.First, tmp); err != nil {
 		tmp.Close()
 		return unknownTenant(err)
 	}

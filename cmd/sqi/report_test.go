@@ -18,7 +18,7 @@ func TestReportCommand(t *testing.T) {
 	t.Parallel()
 	_, url := pgtest.NewWithURL(t)
 	for _, args := range [][]string{
-		{"generate", "--tenants", "2", "--days", "2", "--rooms-per-day", "60", "--start", "2026-03-07"},
+		{"generate", "--tenants", "2", "--days", "9", "--rooms-per-day", "60", "--start", "2026-02-28"},
 		{"etl", "--once"},
 	} {
 		if code, _, errOut := runSQI(t, url, "", args...); code != 0 {
@@ -27,6 +27,8 @@ func TestReportCommand(t *testing.T) {
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "acme.xlsx")
+	weekly := filepath.Join(dir, "acme_weekly_2026-03-02.xlsx")
+	monthly := filepath.Join(dir, "globex_monthly_2026-02.xlsx")
 	tests := []struct {
 		name     string
 		args     []string
@@ -36,6 +38,12 @@ func TestReportCommand(t *testing.T) {
 		env      map[string]string
 	}{
 		{name: "writes the workbook", args: []string{"report", "daily", "--tenant", "acme", "--date", "2026-03-08", "--out", out}, wantOut: "wrote " + out},
+		{name: "weekly", args: []string{"report", "weekly", "--tenant", "acme", "--week", "2026-03-02", "--out", weekly}, wantOut: "wrote " + weekly},
+		{name: "monthly", args: []string{"report", "monthly", "--tenant", "globex", "--month", "2026-02", "--out", monthly}, wantOut: "wrote " + monthly},
+		{name: "week not a monday", args: []string{"report", "weekly", "--tenant", "acme", "--week", "2026-03-04"}, wantCode: 2,
+			wantErr: "--week: not the first day of a report period: 2026-03-04 is a Wednesday; a weekly report starts on the Monday of its ISO week, 2026-03-02"},
+		{name: "month as a date", args: []string{"report", "monthly", "--tenant", "acme", "--month", "2026-03-01"}, wantCode: 2, wantErr: "--month \"2026-03-01\": give the month as YYYY-MM"},
+		{name: "month 13", args: []string{"report", "monthly", "--tenant", "acme", "--month", "2026-13"}, wantCode: 2, wantErr: "--month \"2026-13\": give the month as YYYY-MM"},
 		{name: "no sub-command", args: []string{"report", "--tenant", "acme"}, wantCode: 2, wantErr: "give daily"},
 		{name: "bad date", args: []string{"report", "daily", "--tenant", "acme", "--date", "8/3/2026"}, wantCode: 2, wantErr: "--date"},
 		{name: "bad tenant", args: []string{"report", "daily", "--tenant", "no such", "--date", "2026-03-08"}, wantCode: 2, wantErr: "--tenant"},
@@ -55,8 +63,22 @@ func TestReportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); !slices.Equal(got, reports.Sheets) {
+	if got := f.GetSheetList(); !slices.Equal(got, reports.SheetNames(reports.KindDaily, "ko")) {
 		t.Errorf("sheets %v", got)
+	}
+	for _, x := range []struct {
+		path   string
+		kind   reports.Kind
+		locale string
+	}{{weekly, reports.KindWeekly, "ko"}, {monthly, reports.KindMonthly, "ko"}} { // generated tenants have the default locale
+		f, err := excelize.OpenFile(x.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.GetSheetList(); !slices.Equal(got, reports.SheetNames(x.kind, x.locale)) {
+			t.Errorf("%s: sheets %v", x.path, got)
+		}
+		f.Close()
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.xlsx")); !os.IsNotExist(err) {
 		t.Errorf("a failed run left a file: %v", err)

@@ -1,12 +1,13 @@
 // Package chart draws the PNG charts of the report e-mail in pure Go
-// (image/draw, x/image/vector, the Go fonts), so sending a report needs no
-// browser, no plotting service and no fonts on the machine. The Go fonts
-// have no Hangul: chart text stays ASCII and digits, and the e-mail around
-// the image carries the localized words. It must not import store/ or
-// reports.
+// (image/draw, x/image/vector) with an embedded Korean-capable font (a
+// subset of Noto Sans CJK KR, fonts/), so sending a report needs no
+// browser, no plotting service and no fonts on the machine, and titles,
+// legends and axes are in the tenant's language. It must not import
+// store/ or reports.
 package chart
 
 import (
+	_ "embed"
 	"fmt"
 	"image"
 	"image/color"
@@ -16,9 +17,8 @@ import (
 	"math"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
 )
@@ -38,17 +38,43 @@ var (
 	white  = color.RGBA{0xff, 0xff, 0xff, 0xff}
 )
 
+// The fonts: Noto Sans CJK KR, Regular and Bold, subset to Latin and the
+// Hangul of KS X 1001 (fonts/README.md), under the OFL (fonts/OFL.txt).
 var (
-	regular = mustParse(goregular.TTF)
-	bold    = mustParse(gobold.TTF)
+	//go:embed fonts/NotoSansCJKkr-Regular.subset.otf
+	regularOTF []byte
+	//go:embed fonts/NotoSansCJKkr-Bold.subset.otf
+	boldOTF []byte
+
+	regular = mustParse(regularOTF)
+	bold    = mustParse(boldOTF)
 )
 
-func mustParse(ttf []byte) *opentype.Font {
-	f, err := opentype.Parse(ttf)
+func mustParse(otf []byte) *opentype.Font {
+	f, err := opentype.Parse(otf)
 	if err != nil {
-		panic(err) // the embedded Go fonts always parse
+		panic(err) // the embedded fonts always parse (TestFonts)
 	}
 	return f
+}
+
+// Missing returns the characters of s that the charts' fonts have no
+// glyph for (they would be drawn as empty boxes); spaces are not asked.
+func Missing(s string) []rune {
+	var b sfnt.Buffer
+	var out []rune
+	for _, r := range s {
+		if r == ' ' || r == '\n' {
+			continue
+		}
+		for _, f := range []*opentype.Font{regular, bold} {
+			if i, err := f.GlyphIndex(&b, r); err != nil || i == 0 {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // canvas draws in layout pixels onto an image Scale times larger.

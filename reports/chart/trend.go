@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"golang.org/x/image/font"
 )
 
 // Trend is the SQI of consecutive days.
 type Trend struct {
-	Title  string    // ASCII
-	Labels []string  // one per day, ASCII ("03-08")
+	Title  string
+	Labels []string  // one per day ("03-08")
 	Values []float64 // 0..100, NaN for a day without an SQI
 }
 
@@ -45,10 +47,11 @@ func (t *Trend) WritePNG(w io.Writer) error {
 		return c.png(w)
 	}
 	slot := (x1 - x0) / float64(n)
+	every := labelStep(c.small, t.Labels, slot)
 	var seg [][2]float64
 	for i, v := range t.Values {
 		cx := x0 + slot*(float64(i)+0.5)
-		if i < len(t.Labels) && (n <= 14 || i%2 == 0) {
+		if i < len(t.Labels) && (n-1-i)%every == 0 {
 			c.label(cx, y1+16, t.Labels[i], c.small, muted, center)
 		}
 		if math.IsNaN(v) {
@@ -81,7 +84,16 @@ func (t *Trend) WritePNG(w io.Writer) error {
 		if i == last {
 			face = c.title
 		}
-		c.label(cx, y-9, fmt.Sprintf("%.1f", v), face, ink, center)
+		// Every value when they fit side by side, else every other
+		// counted back from the last, which is always shown.
+		if (n-1-i)%valueStep(c.small, slot) == 0 {
+			c.label(cx, y-9, fmt.Sprintf("%.1f", v), face, ink, center)
+		}
 	}
 	return c.png(w)
+}
+
+// valueStep is how many slots a value label ("100.0") needs.
+func valueStep(face font.Face, slot float64) int {
+	return labelStep(face, []string{"100.0"}, slot)
 }

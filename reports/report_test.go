@@ -1,9 +1,12 @@
 package reports_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +151,103 @@ func TestDailyFollowsHours(t *testing.T) {
 	if after := report(); reflect.DeepEqual(after, before) || !reflect.DeepEqual(after, total(metrics.HoursBusiness)) {
 		t.Error("the next report does not follow the new business hours")
 	}
+}
+
+// TestPeriodsMatchStats: a weekly and a monthly report give, table by
+// table, the rows query.StatsWith gives for the period: the total, each
+// group, one row per day (the Daily sheet), the period before, and the
+// SQI by day; in New York, whose week and month hold the spring-forward
+// day.
+func TestPeriodsMatchStats(t *testing.T) {
+	t.Parallel()
+	db := seed(t, 2, 40, 60) // 2026-01-28 .. 2026-03-08
+	ctx := context.Background()
+	gen := &reports.Generator{DB: db}
+	tests := []struct {
+		name        string
+		kind        reports.Kind
+		first, last time.Time
+		prevFirst   time.Time
+		trendFirst  time.Time
+	}{
+		{"weekly", reports.KindWeekly, date("2026-03-02"), date("2026-03-08"), date("2026-02-23"), date("2026-02-23")},
+		{"monthly", reports.KindMonthly, date("2026-02-01"), date("2026-02-28"), date("2026-01-01"), date("2026-02-01")},
+	}
+	for _, tc := range tests {
+		for _, tenant := range []string{"acme", "globex"} {
+			t.Run(tc.name+" "+tenant, func(t *testing.T) {
+				d, err := gen.Report(ctx, tc.kind, tenant, tc.first)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !d.First.Equal(tc.first) || !d.Last.Equal(tc.last) {
+					t.Fatalf("period %s..%s, want %s..%s", d.First, d.Last, tc.first, tc.last)
+				}
+				stats := func(from, to time.Time, by ...string) []metrics.Row {
+					t.Helper()
+					if by == nil {
+						by = []string{}
+					}
+					res, err := query.StatsWith(ctx, db, &d.Config, query.Query{Tenant: tenant, From: from, To: to, GroupBy: by})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return res.Rows
+				}
+				same := func(name string, got, want []metrics.Row) {
+					t.Helper()
+					byKey := func(a, b metrics.Row) int { return metrics.CompareKeys(a.Keys, b.Keys) }
+					got, want = slices.Clone(got), slices.Clone(want)
+					slices.SortFunc(got, byKey)
+					slices.SortFunc(want, byKey)
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s: the report's rows differ from query.StatsWith's", name)
+					}
+				}
+				same("total", []metrics.Row{d.Total}, stats(tc.first, tc.last))
+				same("agents", d.Agents, stats(tc.first, tc.last, "agent"))
+				same("teams", d.Teams, stats(tc.first, tc.last, "team"))
+				same("channels", d.Channels, stats(tc.first, tc.last, "channel"))
+				same("categories", d.Categories, stats(tc.first, tc.last, "category"))
+				same("previous period", []metrics.Row{d.Prev}, stats(tc.prevFirst, tc.first.AddDate(0, 0, -1)))
+				days := stats(tc.first, tc.last, "day")
+				if len(d.Days) != int(tc.last.Sub(tc.first).Hours()/24)+1 || len(days) != len(d.Days) {
+					t.Fatalf("%d days in the report, %d from stats, want one per date", len(d.Days), len(days))
+				}
+				for i, td := range d.Days {
+					want := days[i]
+					if !td.Date.Equal(want.Keys[0].Date) {
+						t.Fatalf("day %d is %s, stats says %s", i, td.Date, want.Keys[0].Date)
+					}
+					want.Keys = nil
+					if !reflect.DeepEqual(td.Row, want) {
+						t.Errorf("day %s differs from query.StatsWith by day", td.Date.Format(time.DateOnly))
+					}
+				}
+				if got, want := len(d.Trend), int(tc.last.Sub(tc.trendFirst).Hours()/24)+1; got != want || !d.Trend[0].Date.Equal(tc.trendFirst) {
+					t.Errorf("trend of %d days from %s, want %d from %s", got, d.Trend[0].Date, want, tc.trendFirst)
+				}
+				if n := d.Total.Values[metrics.MRooms].V; n == 0 || d.Prev.Values[metrics.MRooms].V == 0 {
+					t.Errorf("no rooms in the period or the one before: the test proves nothing")
+				}
+			})
+		}
+	}
+
+	t.Run("bad periods", func(t *testing.T) {
+		for _, tc := range []struct {
+			kind  reports.Kind
+			first string
+			want  string
+		}{
+			{reports.KindWeekly, "2026-03-04", "2026-03-04 is a Wednesday; a weekly report starts on the Monday of its ISO week, 2026-03-02"},
+			{reports.KindMonthly, "2026-03-08", "a monthly report starts on the 1st: give 2026-03"},
+		} {
+			var buf bytes.Buffer
+			err := gen.WriteReport(ctx, tc.kind, "acme", date(tc.first), &buf)
+			if !errors.Is(err, reports.ErrBadPeriod) || !strings.Contains(err.Error(), tc.want) || buf.Len() != 0 {
+				t.Errorf("%s %s: %v (%d bytes); want ErrBadPeriod saying %q and nothing written", tc.kind, tc.first, err, buf.Len(), tc.want)
+			}
+		}
+	})
 }

@@ -49,6 +49,8 @@ type Config struct {
 	// (all) or business seconds only (business), by default.
 	BusinessHours *BusinessHours `json:"business_hours,omitempty"`
 	Hours         string         `json:"hours"`
+	// Alerts are the alert rules and their destinations (nil: none).
+	Alerts *Alerts `json:"alerts,omitempty"`
 
 	loc *time.Location
 }
@@ -188,6 +190,9 @@ func (c *Config) Validate() error {
 		if at := strings.IndexByte(r, '@'); at < 1 || at == len(r)-1 || strings.ContainsAny(r, " <>,") {
 			bad("report.recipients[%d] %q: use a plain e-mail address", i, r)
 		}
+	}
+	if c.Alerts != nil {
+		errs = append(errs, c.Alerts.check()...)
 	}
 	return errors.Join(errs...)
 }

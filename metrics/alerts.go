@@ -227,7 +227,7 @@ func checkWebhookURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":
-		return errors.New("give an http:// or https:// URL with a host, e.g. https://hooks.slack.com/services/T000/B000/XXX")
+		return errors.New("give an http:// or https:// URL with a host, e.g. https://hooks.example.com/sqi")
 	case u.User != nil:
 		return errors.New("a URL with a user or password is not allowed: sign with secret instead")
 	case u.Fragment != "":

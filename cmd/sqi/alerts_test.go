@@ -479,3 +479,40 @@ func TestLiveFreshness(t *testing.T) {
 		t.Error("the stream did not have the event within 15s")
 	}
 }
+
+// TestServeSettings checks the settings of the live view and the alerts:
+// their defaults and a clear error naming each bad value.
+func TestServeSettings(t *testing.T) {
+	t.Parallel()
+	c, err := loadServeConfig(func(string) string { return "" })
+	if err != nil || c.ETLInterval != 10*time.Second || c.WebhookAllowPrivate || c.WebhookTimeout != 10*time.Second || c.AlertRetryBase != 10*time.Second {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	tests := []struct {
+		name, value, want string
+	}{
+		{"ETL_INTERVAL", "500ms", `ETL_INTERVAL "500ms": give a duration from 1s to 1h0m0s`},
+		{"ETL_INTERVAL", "2h", `ETL_INTERVAL "2h": give a duration from 1s to 1h0m0s`},
+		{"ETL_INTERVAL", "ten", `ETL_INTERVAL "ten"`},
+		{"WEBHOOK_ALLOW_PRIVATE", "yes", `WEBHOOK_ALLOW_PRIVATE "yes": give true`},
+		{"WEBHOOK_TIMEOUT", "0s", `WEBHOOK_TIMEOUT "0s": give a duration of at least 100ms`},
+		{"ALERT_RETRY_BASE", "x", `ALERT_RETRY_BASE "x"`},
+	}
+	for _, tt := range tests {
+		_, err := loadServeConfig(func(k string) string {
+			if k == tt.name {
+				return tt.value
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s=%s: %v, want %q", tt.name, tt.value, err, tt.want)
+		}
+	}
+	c, err = loadServeConfig(func(k string) string {
+		return map[string]string{"ETL_INTERVAL": "5s", "WEBHOOK_ALLOW_PRIVATE": "true"}[k]
+	})
+	if err != nil || c.ETLInterval != 5*time.Second || !c.WebhookAllowPrivate {
+		t.Errorf("ETL_INTERVAL=5s WEBHOOK_ALLOW_PRIVATE=true: %+v %v", c, err)
+	}
+}

@@ -137,7 +137,7 @@ VALUES ($1, $2, $3, $4, $5, $6, 't1', 'web')`, firstID+int64(i), tenant, room, e
 	}
 }
 
-func readerKey(t *testing.T, db *store.DB, tenant string) string {
+func readerKey(t testing.TB, db *store.DB, tenant string) string {
 	t.Helper()
 	key, stored, err := api.NewKey(api.RoleReader, tenant, "alerts", time.Now())
 	if err != nil {

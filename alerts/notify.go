@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"sqi/live"
 	"sqi/metrics"
 	"sqi/reports/mail"
 	"sqi/store"
@@ -109,9 +110,11 @@ func (n *Notifier) Run(ctx context.Context) error {
 	t := time.NewTicker(n.PollEvery)
 	defer t.Stop()
 	defer n.wg.Wait()
+	var failing live.QuietLog
 	for {
-		if err := n.Round(ctx); err != nil && ctx.Err() == nil {
-			n.Log.Error("alert deliveries round failed", "err", err)
+		err := n.Round(ctx)
+		if ctx.Err() == nil {
+			failing.Note(n.Log, err, "alert deliveries round failed", "alert deliveries work again")
 		}
 		select {
 		case <-ctx.Done():

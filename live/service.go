@@ -106,9 +106,11 @@ func (s *Service) Run(ctx context.Context) error {
 	}()
 	t := time.NewTicker(s.PollEvery)
 	defer t.Stop()
+	var failing quietLog
 	for {
-		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("live view refresh failed", "err", err)
+		err := s.Refresh(ctx)
+		if ctx.Err() == nil {
+			failing.note(s.log, err, "live view refresh failed", "live view refresh works again")
 		}
 		select {
 		case <-ctx.Done():
@@ -117,6 +119,36 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-s.kick:
 		}
 	}
+}
+
+// quietLog logs a failure that repeats every second (the database is
+// away) once, then once a minute while it lasts, and its end.
+type quietLog struct {
+	since, last time.Time
+}
+
+func (q *quietLog) note(log *slog.Logger, err error, failed, recovered string) {
+	now := time.Now()
+	switch {
+	case err == nil && !q.since.IsZero():
+		log.Info(recovered, "failing_for", now.Sub(q.since).Round(time.Second).String())
+		*q = quietLog{}
+	case err != nil && (q.since.IsZero() || now.Sub(q.last) >= time.Minute):
+		if q.since.IsZero() {
+			q.since = now
+		}
+		q.last = now
+		log.Error(failed, "err", err, "failing_for", now.Sub(q.since).Round(time.Second).String())
+	}
+}
+
+// QuietLog is quietLog for the other loops of `sqi serve` that run every
+// second (alerts.Notifier).
+type QuietLog = quietLog
+
+// Note logs err as quietLog does.
+func (q *QuietLog) Note(log *slog.Logger, err error, failed, recovered string) {
+	q.note(log, err, failed, recovered)
 }
 
 // Refresh computes every tenant's view when a newer ETL run has finished

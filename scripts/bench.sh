@@ -12,6 +12,8 @@
 #   api:   /sqi requests a second with 16 clients over HTTP vs. the query
 #          alone (SQIThroughput)
 #   synth: writing a 50,000-room day
+#   live:  the freshness of /live and its latency through sqi serve, a
+#          50,000-room day, events at the platform's rate (cmd/sqi: Live)
 #
 #   scripts/bench.sh            all of them
 #   scripts/bench.sh ETLDay     only the benchmarks matching a pattern
@@ -22,5 +24,5 @@ command -v go >/dev/null 2>&1 || export PATH=$PATH:/usr/local/go/bin
 
 export SQI_TEST_DATABASE_URL=$(scripts/pg.sh)
 pattern=${1:-.}
-go test -run '^$' -bench "$pattern" -benchtime 2x -timeout 60m ./etl/ ./query/ ./synth/ ./reports/... ./api/ 2>&1 |
+go test -run '^$' -bench "$pattern" -benchtime 2x -timeout 60m ./etl/ ./query/ ./synth/ ./reports/... ./api/ ./cmd/sqi/ 2>&1 |
 	grep -Ev '^(goos|goarch|pkg|cpu):' || true

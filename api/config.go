@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sqi/metrics"
+	"sqi/store"
 )
 
 // getConfig answers GET /v1/tenants/{t}/config: the tenant's configuration
@@ -25,8 +26,10 @@ func (s *Server) getConfig(c *gin.Context) {
 	writeConfig(c, http.StatusOK, tenantOf(c).Config)
 }
 
+// writeConfig writes a configuration as it may be shown: webhook secrets
+// and URLs masked (metrics.Config.Masked).
 func writeConfig(c *gin.Context, status int, cfg metrics.Config) {
-	b, _ := json.MarshalIndent(cfg, "", "  ")
+	b, _ := json.MarshalIndent(cfg.Masked(), "", "  ")
 	c.Data(status, contentTypeJSON, append(b, '\n'))
 }
 
@@ -69,6 +72,25 @@ func (s *Server) putConfig(c *gin.Context) {
 	if err != nil {
 		s.problem(c, configProblem(err))
 		return
+	}
+	if cfg.HasMasks() {
+		// A document read with GET config: its masked webhook secrets and
+		// URLs stand for the stored ones (read on the primary).
+		var stored *metrics.Config
+		t, err := s.store.Tenant(c.Request.Context(), id)
+		var bad *store.ConfigError
+		switch {
+		case err == nil:
+			stored = &t.Config
+		case errors.Is(err, store.ErrNotFound) || errors.As(err, &bad):
+		default:
+			s.problem(c, err)
+			return
+		}
+		if err := cfg.RestoreSecrets(stored); err != nil {
+			s.problem(c, configProblem(err))
+			return
+		}
 	}
 	if err := s.store.PutTenant(c.Request.Context(), cfg); err != nil {
 		s.problem(c, err)

@@ -44,6 +44,8 @@ func matrixCells() []matrixCell {
 		matrixCell{name: "config put", method: http.MethodPut, path: "/v1/tenants/{t}/config", body: `{"name": "Acme Corp"}`, format: "json", write: true},
 		matrixCell{name: "rejects json", path: "/v1/tenants/{t}/rejects?" + r, format: "json"},
 		matrixCell{name: "rejects csv", path: "/v1/tenants/{t}/rejects?format=csv&" + r, format: "csv"},
+		matrixCell{name: "live", path: "/v1/tenants/{t}/live", format: "json"},
+		matrixCell{name: "alerts", path: "/v1/tenants/{t}/alerts", format: "json"},
 	)
 }
 
@@ -131,8 +133,8 @@ func TestIsolationMatrix(t *testing.T) {
 			})
 		}
 	}
-	if n != 16*6 {
-		t.Errorf("matrix of %d requests, want 16 routes and formats × 6 callers", n)
+	if n != 18*6 {
+		t.Errorf("matrix of %d requests, want 18 routes and formats × 6 callers", n)
 	}
 	if len(principals) < 5 {
 		t.Fatal("the matrix needs the 5 callers of issue 3")

@@ -125,6 +125,9 @@ func TestOpenAPIResponses(t *testing.T) {
 	r := "from=" + fixFrom + "&to=" + fixTo
 	reader, admin := f.keys[pReader], f.keys[pAdmin]
 	cfgDoc := `{"name": "Acme", "timezone": "Asia/Seoul", "components": {"wait": {"metric": "wait_avg_s", "target": 15, "worst": 120, "weight": 1}}}`
+	cfgAlerts := `{"alerts": {"rules": [{"name": "sl", "metric": "service_level_pct", "window": "30m", "op": "<", "threshold": 70, "min_rooms": 5},
+  {"name": "queue", "metric": "waiting", "op": ">=", "threshold": 10}], "emails": ["lead@acme.example"],
+  "webhooks": [{"url": "https://hooks.example/T0/B0/xyz", "secret": "s3cret"}]}}`
 	tests := []struct {
 		name string
 		h    http.Handler // nil: the fixture's server
@@ -169,6 +172,14 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "rejects", req: request{path: "/v1/tenants/acme/rejects?" + r, key: reader}, want: 200},
 		{name: "rejects csv", req: request{path: "/v1/tenants/acme/rejects?format=csv&" + r, key: reader}, want: 200},
 		{name: "rejects bad format", req: request{path: "/v1/tenants/acme/rejects?format=xlsx&" + r, key: reader}, want: 400},
+		{name: "live", req: request{path: "/v1/tenants/acme/live", key: reader}, want: 200},
+		{name: "live other tenant", req: request{path: "/v1/tenants/globex/live", key: reader}, want: 404},
+		{name: "live bad parameter", req: request{path: "/v1/tenants/acme/live?from=2025-03-07", key: reader}, want: 400},
+		{name: "config put alerts", req: request{method: "PUT", path: "/v1/tenants/acme/config", key: admin, body: cfgAlerts}, want: 200},
+		{name: "config with alerts", req: request{path: "/v1/tenants/acme/config", key: reader}, want: 200},
+		{name: "alerts", req: request{path: "/v1/tenants/acme/alerts?limit=10", key: reader}, want: 200},
+		{name: "alerts bad limit", req: request{path: "/v1/tenants/acme/alerts?limit=0", key: reader}, want: 400},
+		{name: "alerts other tenant", req: request{path: "/v1/tenants/globex/alerts", key: reader}, want: 404},
 		{name: "feed rejects", req: request{path: "/v1/feed-rejects", key: admin}, want: 200},
 		{name: "feed rejects reader", req: request{path: "/v1/feed-rejects", key: reader}, want: 403},
 		{name: "broken stored configuration", req: request{path: "/v1/tenants/broken/sqi?" + r, key: admin}, want: 409},

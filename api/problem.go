@@ -57,6 +57,7 @@ var titles = map[string]string{
 	"invalid-stored-configuration": "The tenant's stored configuration is not valid",
 	"truncated-body":               "The request body is incomplete",
 	"timeout":                      "The request took too long",
+	"no-data":                      "No data yet",
 	"internal":                     "Internal error",
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"sqi/live"
 	"sqi/metrics"
 	"sqi/query"
 	"sqi/store"
@@ -71,6 +73,12 @@ type Deps struct {
 	// Collectors are more Prometheus metrics for /metrics (the ETL's:
 	// schedule.Metrics).
 	Collectors []prometheus.Collector
+	// Live is the live view (live.Service, refreshed after every ETL run
+	// by `sqi serve`). nil: a service on Read that is not refreshed in the
+	// background, so each request checks the latest ETL run.
+	Live LiveView
+	// Alerts reads the alerts' states and history; nil: Read (or Store).
+	Alerts AlertsReader
 }
 
 // Config holds the server's limits, read from the environment by `sqi
@@ -147,6 +155,12 @@ type Server struct {
 	slots   *slots
 	auth    *authThrottle
 	engine  *gin.Engine
+
+	live          LiveView
+	alerts        AlertsReader
+	liveHeartbeat time.Duration
+	closing       chan struct{} // closed at shutdown: streams end
+	closeOnce     sync.Once
 }
 
 // New builds a server.
@@ -154,21 +168,35 @@ func New(d Deps, cfg Config) (*Server, error) {
 	if d.Store == nil {
 		return nil, errors.New("api: no store")
 	}
-	s := &Server{store: d.Store, read: d.Read, stats: d.Stats, reports: d.Reports, now: d.Now, log: d.Log, cfg: cfg}
+	s := &Server{store: d.Store, read: d.Read, stats: d.Stats, reports: d.Reports, now: d.Now, log: d.Log, cfg: cfg,
+		live: d.Live, alerts: d.Alerts, liveHeartbeat: liveHeartbeat, closing: make(chan struct{})}
 	if s.read == nil {
 		s.read = s.store
 	}
+	db, isDB := s.read.(*store.DB)
+	eng := d.Engine
+	if eng == nil && isDB {
+		cache := cfg.QueryCacheBytes
+		if s.stats != nil {
+			cache = 0 // only the live view's days use it
+		}
+		eng = query.NewEngine(db, cache)
+		eng.MaxRows = cfg.MaxRows
+	}
 	if s.stats == nil {
-		db, ok := s.read.(*store.DB)
-		if !ok {
+		if !isDB {
 			return nil, errors.New("api: Deps.Stats is nil and the store is not a *store.DB")
 		}
-		eng := d.Engine
-		if eng == nil {
-			eng = query.NewEngine(db, cfg.QueryCacheBytes)
-			eng.MaxRows = cfg.MaxRows
-		}
 		s.stats = eng.Stats
+	}
+	if s.live == nil {
+		if !isDB {
+			return nil, errors.New("api: Deps.Live is nil and the store is not a *store.DB")
+		}
+		s.live = live.NewService(db, eng, nil, d.Log)
+	}
+	if s.alerts == nil {
+		s.alerts, _ = s.read.(AlertsReader)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -203,6 +231,8 @@ const (
 	routeReport  = "/v1/tenants/:tenant/reports/daily/:date"
 	routeConfig  = "/v1/tenants/:tenant/config"
 	routeRejects = "/v1/tenants/:tenant/rejects"
+	routeLive    = "/v1/tenants/:tenant/live"
+	routeAlerts  = "/v1/tenants/:tenant/alerts"
 
 	routeFeedRejects = "/v1/feed-rejects"
 )
@@ -237,6 +267,8 @@ func (s *Server) routes() (*gin.Engine, error) {
 	t.GET(routeReport, s.expensive, s.getDailyReport)
 	t.GET(routeConfig, s.getConfig)
 	t.GET(routeRejects, s.getRejects)
+	t.GET(routeLive, s.getLive)
+	t.GET(routeAlerts, s.getAlerts)
 	v1.PUT(routeConfig, s.tenantAccessOrNew, s.requireAdmin, s.putConfig)
 	v1.GET(routeFeedRejects, s.requireAdmin, s.getFeedRejects)
 	return e, nil

@@ -58,6 +58,8 @@ type Config struct {
 	// (all) or business seconds only (business), by default.
 	BusinessHours *BusinessHours `json:"business_hours,omitempty"`
 	Hours         string         `json:"hours"`
+	// Alerts are the alert rules and their destinations (nil: none).
+	Alerts *Alerts `json:"alerts,omitempty"`
 
 	loc *time.Location
 }
@@ -206,6 +208,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Report.Monthly != nil {
 		checkAddrs("report.monthly.recipients", c.Report.Monthly.Recipients)
+	}
+	if c.Alerts != nil {
+		errs = append(errs, c.Alerts.check()...)
 	}
 	return errors.Join(errs...)
 }

@@ -71,6 +71,12 @@ type Scheduler struct {
 	ReconcileTimeout time.Duration
 	// ObserveReconcile, when set, sees every reconciliation of this process.
 	ObserveReconcile func(etl.ReconcileResult, error)
+	// AfterETL, when set, is called after every ETL run of this process
+	// that succeeded (also one skipped because another replica's run held
+	// the lock: that run may just have ended). It must not block: `sqi
+	// serve` kicks the live view's refresh with it (live.Service.Kick),
+	// which then evaluates the alerts in its own goroutine.
+	AfterETL func()
 
 	mu      sync.Mutex
 	sched   gocron.Scheduler
@@ -188,6 +194,9 @@ func (s *Scheduler) etlJob(ctx context.Context) {
 		return
 	}
 	s.etlDone.Store(true)
+	if s.AfterETL != nil {
+		s.AfterETL()
+	}
 	if s.waiting.Load() {
 		s.mu.Lock()
 		job := s.reports

@@ -14,6 +14,8 @@
 #            tick of 100 events on a 50,000-room day (ETLTick100)
 # The month is built once (several minutes) and kept in a database of its
 # own (internal/benchdata).
+#   live:    the freshness of /live and its latency through sqi serve, a
+#            50,000-room day, events at the platform's rate (Live)
 #
 #   scripts/bench.sh                   the budgets
 #   scripts/bench.sh all               every benchmark of the project, once
@@ -42,6 +44,7 @@ budgets)
 		bench 'ReportDailyProcess' 1x ./cmd/sqi/
 		bench 'ETLDay$' 1x ./etl/
 		bench 'ETLTick100' 1x ./etl/
+		bench 'Live' 1x ./cmd/sqi/
 	} | go run ./scripts/benchtable
 	;;
 all)

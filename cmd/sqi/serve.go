@@ -17,8 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"sqi/alerts"
 	"sqi/api"
 	"sqi/etl"
+	"sqi/live"
 	"sqi/query"
 	"sqi/reports"
 	"sqi/reports/mail"
@@ -29,7 +31,7 @@ import (
 func init() {
 	commands["serve"] = command{
 		summary: "Serve the HTTP API and run the scheduler (ETL, daily reports).",
-		details: "It listens on HTTP_ADDR until SIGINT or SIGTERM; beside the API, a scheduler runs the ETL every minute and sends the daily reports when SMTP_URL is set. Every setting comes from the environment and is checked at start (docs/api.md lists them). Logs are JSON lines on standard error.",
+		details: "It listens on HTTP_ADDR until SIGINT or SIGTERM; beside the API, a scheduler runs the ETL every ETL_INTERVAL (10s), refreshes the live view and evaluates the alert rules after every run, delivers the alerts, and sends the daily reports when SMTP_URL is set. Every setting comes from the environment and is checked at start (docs/api.md lists them). Logs are JSON lines on standard error.",
 		env:     "DATABASE_URL, SOURCE_DATABASE_URL, HTTP_ADDR, SMTP_URL, SMTP_FROM and those of docs/api.md",
 		run:     runServe,
 	}
@@ -47,13 +49,28 @@ type serveConfig struct {
 	ReconcileDays int
 	// ETLInterval is how often the ETL and the reports round run.
 	ETLInterval time.Duration
+	// Webhooks of the alerts (docs/alerts.md): whether they may reach
+	// private addresses, how long one attempt may take, and the first
+	// wait before a retry (tripled at each attempt).
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
+	AlertRetryBase      time.Duration
 }
+
+// Bounds of ETL_INTERVAL: the live view is as fresh as the ETL (docs/api.md,
+// "Live view": an event is in /live within ETL_INTERVAL and the run's
+// time); more often than every second would run the ETL back to back.
+const (
+	minETLInterval = time.Second
+	maxETLInterval = time.Hour
+)
 
 // loadServeConfig reads the environment; a bad value is a usage error
 // naming the variable.
 func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 	c := serveConfig{Addr: ":8080", ShutdownTimeout: 30 * time.Second, API: api.DefaultConfig(),
-		ReconcileAt: 3 * time.Hour, ReconcileDays: 7, ETLInterval: time.Minute}
+		ReconcileAt: 3 * time.Hour, ReconcileDays: 7, ETLInterval: 10 * time.Second,
+		WebhookTimeout: 10 * time.Second, AlertRetryBase: 10 * time.Second}
 	if v := getenv("HTTP_ADDR"); v != "" {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			return c, usagef("HTTP_ADDR %q: give host:port or :port, e.g. :8080", v)
@@ -68,7 +85,8 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		{"READY_MAX_ETL_LAG", &c.API.ReadyMaxETLLag, 0},
 		{"REQUEST_TIMEOUT", &c.API.RequestTimeout, time.Second},
 		{"SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0},
-		{"ETL_INTERVAL", &c.ETLInterval, time.Second},
+		{"WEBHOOK_TIMEOUT", &c.WebhookTimeout, 100 * time.Millisecond},
+		{"ALERT_RETRY_BASE", &c.AlertRetryBase, 100 * time.Millisecond},
 	}
 	for _, d := range durations {
 		if v := getenv(d.name); v != "" {
@@ -78,6 +96,20 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 			}
 			*d.dst = x
 		}
+	}
+	if v := getenv("ETL_INTERVAL"); v != "" {
+		x, err := time.ParseDuration(v)
+		if err != nil || x < minETLInterval || x > maxETLInterval {
+			return c, usagef("ETL_INTERVAL %q: give a duration from %s to %s, such as 10s (the default; the live view is as fresh as the ETL)", v, minETLInterval, maxETLInterval)
+		}
+		c.ETLInterval = x
+	}
+	switch v := getenv("WEBHOOK_ALLOW_PRIVATE"); v {
+	case "", "false":
+	case "true":
+		c.WebhookAllowPrivate = true
+	default:
+		return c, usagef("WEBHOOK_ALLOW_PRIVATE %q: give true (webhooks may reach loopback, private and link-local addresses) or false (the default)", v)
 	}
 	if v := getenv("MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -155,10 +187,13 @@ type service struct {
 // backgroundServices are the services that run beside the HTTP API for as
 // long as `sqi serve` does. They start after the API listens and are
 // stopped (their context cancelled, then awaited) after it has drained.
-// One: the scheduler (schedule.Scheduler) — the ETL every minute, the
+// The scheduler (schedule.Scheduler) — the ETL every ETL_INTERVAL, the
 // daily reports when SMTP_URL is set, the nightly reconciliation — with
-// its Prometheus metrics m.
-func backgroundServices(b *background, db *store.DB, cfg serveConfig, m *schedule.Metrics, log *slog.Logger) []service {
+// its Prometheus metrics m; the live view (lv), refreshed after every ETL
+// run of any replica, which evaluates the alert rules; and the delivery of
+// the alerts (notifier).
+func backgroundServices(b *background, db *store.DB, cfg serveConfig, m *schedule.Metrics, log *slog.Logger,
+	lv *live.Service, notifier *alerts.Notifier) []service {
 	runner := &etl.Runner{Source: b.source, Store: db, Log: log, Observe: m.ObserveETL}
 	var mailer reports.Mailer
 	if b.mailer != nil {
@@ -167,13 +202,35 @@ func backgroundServices(b *background, db *store.DB, cfg serveConfig, m *schedul
 	sched := schedule.New(db, runner, mailer, nil, log)
 	sched.ReconcileAt, sched.ReconcileDays, sched.Every = cfg.ReconcileAt, cfg.ReconcileDays, cfg.ETLInterval
 	sched.ObserveReconcile = m.ObserveReconcile
+	sched.AfterETL = lv.Kick
 	return []service{{name: "scheduler", run: func(ctx context.Context) error {
 		if err := sched.Start(ctx); err != nil {
 			return err
 		}
 		<-ctx.Done()
 		return sched.Stop()
-	}}}
+	}}, {name: "live", run: lv.Run}, {name: "alerts", run: notifier.Run}}
+}
+
+// liveCacheBytes is the cache of the live view's engine: its own, so that
+// the new versions of today's blocks after every ETL run do not push the
+// API's partials out.
+const liveCacheBytes = 64 << 20
+
+// liveAndAlerts builds the live view (computed on the database the API
+// reads) and the alerts (evaluated and delivered through the primary).
+func liveAndAlerts(b *background, db *store.DB, cfg serveConfig, log *slog.Logger) (*live.Service, *alerts.Notifier, *alerts.Metrics) {
+	am := alerts.NewMetrics(db)
+	var mailer alerts.Mailer
+	if b.mailer != nil {
+		mailer = b.mailer
+	}
+	notifier := alerts.NewNotifier(db, mailer, alerts.NewWebhookClient(cfg.WebhookTimeout, cfg.WebhookAllowPrivate), am, log)
+	notifier.Timeout, notifier.Backoff = cfg.WebhookTimeout, alerts.DefaultBackoff(cfg.AlertRetryBase)
+	eval := alerts.NewEvaluator(db, am, log)
+	eval.Wake = notifier.Kick
+	lv := live.NewService(b.read, query.NewEngine(b.read, liveCacheBytes), eval, log)
+	return lv, notifier, am
 }
 
 // background holds what the background services need beyond the store,
@@ -247,7 +304,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	eng.MaxRows = cfg.API.MaxRows
 	daily := dailyReports(bg.read, eng)
 	m := schedule.NewMetrics(db, nil)
-	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Log: log, Collectors: []prometheus.Collector{m}}, cfg.API)
+	lv, notifier, am := liveAndAlerts(bg, db, cfg, log)
+	collectors := append([]prometheus.Collector{m, am}, lv.Collectors()...)
+	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Log: log, Collectors: collectors, Live: lv}, cfg.API)
 	if err != nil {
 		return err
 	}
@@ -262,20 +321,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(srv.CloseStreams) // the /live streams end at once
 	log.Info("sqi serve started", "addr", ln.Addr().String(), "database", redactURL(e.databaseURL()),
 		"read_database", redactURL(e.getenv("READ_DATABASE_URL")), "source_database", redactURL(e.getenv("SOURCE_DATABASE_URL")),
 		"max_concurrent_per_key", cfg.API.MaxConcurrentPerKey, "max_concurrent", cfg.API.MaxConcurrent,
 		"reconcile_days", cfg.ReconcileDays, "etl_interval", cfg.ETLInterval.String(),
 		"ready_max_etl_lag", cfg.API.ReadyMaxETLLag.String(), "request_timeout", cfg.API.RequestTimeout.String(),
 		"max_body_bytes", cfg.API.MaxBodyBytes, "rate_limit", float64(cfg.API.RateLimit), "rate_burst", cfg.API.RateBurst,
-		"reports", daily != nil, "smtp", bg.mailer != nil)
+		"reports", daily != nil, "smtp", bg.mailer != nil, "webhook_allow_private", cfg.WebhookAllowPrivate,
+		"webhook_timeout", cfg.WebhookTimeout.String(), "alert_retry_base", cfg.AlertRetryBase.String())
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, svc := range backgroundServices(bg, db, cfg, m, log) {
+	for _, svc := range backgroundServices(bg, db, cfg, m, log, lv, notifier) {
 		wg.Go(func() {
 			log.Info("service started", "service", svc.name)
 			if err := svc.run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {

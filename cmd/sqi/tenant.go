@@ -59,6 +59,23 @@ func runTenantPut(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.HasMasks() {
+		// A document printed by tenant get: its masked webhook secrets and
+		// URLs stand for the stored ones.
+		var stored *metrics.Config
+		t, err := db.Tenant(ctx, c.TenantID)
+		var bad *store.ConfigError
+		switch {
+		case err == nil:
+			stored = &t.Config
+		case errors.Is(err, store.ErrNotFound) || errors.As(err, &bad):
+		default:
+			return err
+		}
+		if err := c.RestoreSecrets(stored); err != nil {
+			return usagef("%v", err)
+		}
+	}
 	if err := db.PutTenant(ctx, c); err != nil {
 		return err
 	}
@@ -87,7 +104,7 @@ func runTenantGet(ctx context.Context, e *env, args []string) error {
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(t.Config)
+	return enc.Encode(t.Config.Masked()) // webhook secrets are never printed
 }
 
 func runTenantList(ctx context.Context, e *env, args []string) error {

@@ -137,6 +137,14 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 			c.API.TrustedProxies = append(c.API.TrustedProxies, p)
 		}
 	}
+	if v := getenv("CORS_ORIGINS"); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			c.API.CORSOrigins = append(c.API.CORSOrigins, strings.TrimSpace(o))
+		}
+		if err := api.CheckOrigins(c.API.CORSOrigins); err != nil {
+			return c, usagef("CORS_ORIGINS: %v", err)
+		}
+	}
 	return c, nil
 }
 
@@ -241,7 +249,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	eng := query.NewEngine(bg.read, api.DefaultQueryCacheBytes)
 	daily := dailyReports(bg.read, eng)
 	m := schedule.NewMetrics(db, nil)
-	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Log: log, Collectors: []prometheus.Collector{m}}, cfg.API)
+	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Events: store.Source{Pool: bg.source},
+		Log: log, Collectors: []prometheus.Collector{m}}, cfg.API)
 	if err != nil {
 		return err
 	}

@@ -74,8 +74,8 @@ type Deps struct {
 	// chat_events of Store's database (a *store.DB), the default
 	// SOURCE_DATABASE_URL.
 	Events EventSource
-	Now     func() time.Time // nil: time.Now
-	Log     *slog.Logger     // nil: discard
+	Now    func() time.Time // nil: time.Now
+	Log    *slog.Logger     // nil: discard
 	// Collectors are more Prometheus metrics for /metrics (the ETL's:
 	// schedule.Metrics).
 	Collectors []prometheus.Collector

@@ -62,6 +62,8 @@ func (s *Server) serveFile(c *gin.Context, contentType string, write func(io.Wri
 	rw := &rangeRefusal{ResponseWriter: c.Writer}
 	http.ServeContent(rw, c.Request, "", time.Time{}, f)
 	if rw.refused {
+		hd.Del("Content-Type") // http.Error's text/plain
+		hd.Del("X-Content-Type-Options")
 		size, _ := f.Seek(0, io.SeekEnd)
 		s.problem(c, &Error{Status: http.StatusRequestedRangeNotSatisfiable, Type: "range-not-satisfiable",
 			Detail: fmt.Sprintf("the Range %s is not within the %d bytes of this file: ask for bytes from 0 to %d (HEAD gives the length), or leave Range out for the whole file",

@@ -70,20 +70,25 @@ type xlsxWriter struct {
 }
 
 func (x *xlsxWriter) styles() error {
-	formats := map[metrics.FieldKind]string{
-		metrics.FieldDate:      "yyyy-mm-dd",
-		metrics.FieldTime:      "yyyy-mm-dd hh:mm:ss",
-		metrics.FieldLocalTime: "yyyy-mm-dd hh:mm",
-		metrics.FieldFloat:     "0.00",
-		metrics.FieldSeconds:   "0.00",
+	// In a fixed order, so that the same table gives the same bytes (a
+	// download is read in ranges by several requests).
+	formats := []struct {
+		kind metrics.FieldKind
+		fmt  string
+	}{
+		{metrics.FieldDate, "yyyy-mm-dd"},
+		{metrics.FieldTime, "yyyy-mm-dd hh:mm:ss"},
+		{metrics.FieldLocalTime, "yyyy-mm-dd hh:mm"},
+		{metrics.FieldFloat, "0.00"},
+		{metrics.FieldSeconds, "0.00"},
 	}
 	x.style = make(map[metrics.FieldKind]int)
-	for k, f := range formats {
-		id, err := x.f.NewStyle(&excelize.Style{CustomNumFmt: &f})
+	for _, f := range formats {
+		id, err := x.f.NewStyle(&excelize.Style{CustomNumFmt: &f.fmt})
 		if err != nil {
 			return fmt.Errorf("write xlsx: %w", err)
 		}
-		x.style[k] = id
+		x.style[f.kind] = id
 	}
 	id, err := x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {

@@ -593,3 +593,41 @@ func runETL(t *testing.T, f *fixture) {
 		t.Fatalf("etl: %v", err)
 	}
 }
+
+// TestCompareYear: compare=previous_year gives each month's row, by
+// channel, the values of a separate query of the same dates a year
+// before, by channel (acme's events are copied a year back for it).
+func TestCompareYear(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.db.Pool.Exec(ctx, `INSERT INTO chat_events (event_id, tenant_id, room_id, type, occurred_at, actor, agent_id, team_id, channel, category, score)
+SELECT event_id + 500000000, tenant_id, 'y-' || room_id, type, occurred_at - interval '1 year', actor, agent_id, team_id, channel, category, score
+FROM chat_events WHERE tenant_id = 'acme' AND hashtext(room_id) % 3 <> 0`); err != nil {
+		t.Fatal(err)
+	}
+	runETL(t, f)
+	var cur, prev struct {
+		PreviousFrom string           `json:"previous_from"`
+		Rows         []map[string]any `json:"rows"`
+	}
+	decodeInto(t, f.do(t, request{path: "/v1/tenants/acme/sqi?from=2025-03-07&to=2025-03-09&group_by=month,channel&compare=previous_year", key: f.keys[pReader]}).Body.Bytes(), &cur)
+	decodeInto(t, f.do(t, request{path: "/v1/tenants/acme/sqi?from=2024-03-07&to=2024-03-09&group_by=channel", key: f.keys[pReader]}).Body.Bytes(), &prev)
+	if cur.PreviousFrom != "2024-03-07" || len(cur.Rows) < 3 || len(prev.Rows) != len(cur.Rows) {
+		t.Fatalf("previous from %s; %d rows, a year before %d", cur.PreviousFrom, len(cur.Rows), len(prev.Rows))
+	}
+	for i, r := range cur.Rows {
+		p, got := prev.Rows[i], r["previous"].(map[string]any)
+		if r["channel"] != p["channel"] {
+			t.Fatalf("row %d: channel %v, a year before %v", i, r["channel"], p["channel"])
+		}
+		for _, name := range []string{"rooms", "answered", "wait_p90_s", "reply_avg_s", "score_avg", "sqi", "grade"} {
+			if fmt.Sprint(got[name]) != fmt.Sprint(p[name]) {
+				t.Errorf("%v: previous %s %v, the query of a year before %v", r["channel"], name, got[name], p[name])
+			}
+		}
+		if fmt.Sprint(got["rooms"]) == fmt.Sprint(r["rooms"]) {
+			t.Errorf("%v: as many rooms a year before (%v): the copy of two rooms in three does not test it", r["channel"], got["rooms"])
+		}
+	}
+}

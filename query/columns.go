@@ -241,7 +241,7 @@ func gradeCell(g string) metrics.Cell { return metrics.Cell{Null: g == "", S: g}
 // group (wide), or per group and measure (long).
 func (r *Result) WriteRows(tw export.Writer) error {
 	ms := r.measures()
-	loc := r.Config.Location()
+	periods := newPeriods(r.Config.Location())
 	timed := r.hasTime()
 	var (
 		cells      []metrics.Cell
@@ -254,7 +254,7 @@ func (r *Result) WriteRows(tw export.Writer) error {
 			cells = append(cells, keyCell(k))
 		}
 		if timed {
-			start, end, _ := Period(row.Keys, loc)
+			start, end, _ := periods.of(row.Keys)
 			cells = append(cells, metrics.TimeCell(start), metrics.TimeCell(end))
 		}
 		this = values(this, ms, row)

@@ -50,7 +50,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 		b = appendString(b, r.PrevTo.Format(metrics.DateLayout))
 	}
 	b = append(b, `,"rows":[`...)
-	j := jsonRows{r: r, ms: r.measures(), loc: r.Config.Location(), timed: r.hasTime()}
+	j := jsonRows{r: r, ms: r.measures(), loc: r.Config.Location(), timed: r.hasTime(), periods: newPeriods(r.Config.Location())}
 	for i := range r.Rows {
 		if i > 0 {
 			b = append(b, ',')
@@ -76,6 +76,7 @@ type jsonRows struct {
 	ms         []measure
 	loc        *time.Location
 	timed      bool
+	periods    *periods
 	this, prev []metrics.Value
 	head       []byte
 }
@@ -98,7 +99,7 @@ func (j *jsonRows) append(b []byte, i int) []byte {
 		h = append(h, ',')
 	}
 	if j.timed {
-		start, end, _ := Period(row.Keys, j.loc)
+		start, end, _ := j.periods.of(row.Keys)
 		h = append(h, `"period_start":`...)
 		h = appendString(h, start.In(j.loc).Format(export.TimeLayout))
 		h = append(h, `,"period_end":`...)

@@ -89,3 +89,34 @@ func hourBounds(dayStart, dayEnd time.Time, h int, loc *time.Location) (time.Tim
 	}
 	return start, firstAt(h + 1)
 }
+
+// periods remembers the bounds of the periods of one answer: its rows
+// share few (a day's hours, the days of a range), each computed once.
+type periods struct {
+	loc  *time.Location
+	seen map[periodKey][2]time.Time
+}
+
+type periodKey struct {
+	first, last time.Time
+	hour        int
+}
+
+func newPeriods(loc *time.Location) *periods {
+	return &periods{loc: loc, seen: map[periodKey][2]time.Time{}}
+}
+
+// of is Period of keys (ok false: no time key).
+func (p *periods) of(keys []metrics.GroupKey) (start, end time.Time, ok bool) {
+	first, last, ok := dateSpan(keys)
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	k := periodKey{first, last, hourOf(keys)}
+	if b, hit := p.seen[k]; hit {
+		return b[0], b[1], true
+	}
+	start, end, _ = Period(keys, p.loc)
+	p.seen[k] = [2]time.Time{start, end}
+	return start, end, true
+}

@@ -14,12 +14,20 @@ import (
 	"sqi/store"
 )
 
-// Roles of an API key (docs/api.md): a reader sees its own tenant; an admin
-// sees every tenant and may change configuration, so it has no tenant.
+// Roles of an API key (docs/api.md): a reader sees its own tenant; a
+// manager (the client company's own administrator) sees its own tenant and
+// may change its configuration; an admin sees every tenant and may do
+// everything, so it has no tenant.
 const (
-	RoleReader = "reader"
-	RoleAdmin  = "admin"
+	RoleReader  = "reader"
+	RoleManager = "manager"
+	RoleAdmin   = "admin"
 )
+
+// validRole reports whether role is one of the roles.
+func validRole(role string) bool {
+	return role == RoleReader || role == RoleManager || role == RoleAdmin
+}
 
 // An API key is "sqi_<id>_<secret>": id is 12 hex digits that find the
 // stored key (and name it in `sqi apikey list|revoke` and the log); secret
@@ -38,16 +46,16 @@ var secretLen = base64.RawURLEncoding.EncodedLen(secretBytes)
 // returns it, to be shown once, and what to store.
 func NewKey(role, tenantID, name string, now time.Time) (string, store.APIKey, error) {
 	switch role {
-	case RoleReader:
+	case RoleReader, RoleManager:
 		if !metrics.ValidTenantID(tenantID) {
-			return "", store.APIKey{}, fmt.Errorf("a reader key needs a tenant id, got %q", tenantID)
+			return "", store.APIKey{}, fmt.Errorf("a %s key needs a tenant id, got %q", role, tenantID)
 		}
 	case RoleAdmin:
 		if tenantID != "" {
 			return "", store.APIKey{}, fmt.Errorf("an admin key sees every tenant and takes no tenant, got %q", tenantID)
 		}
 	default:
-		return "", store.APIKey{}, fmt.Errorf("role %q: use reader or admin", role)
+		return "", store.APIKey{}, fmt.Errorf("role %q: use reader, manager or admin", role)
 	}
 	var id [keyIDLen / 2]byte
 	var secret [secretBytes]byte

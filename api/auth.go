@@ -17,12 +17,17 @@ import (
 type Principal struct {
 	KeyID    string
 	Role     string
-	TenantID string // a reader's tenant; "" for an admin
+	TenantID string // a reader's or a manager's tenant; "" for an admin
 }
 
 // Sees reports whether p may see tenantID's data.
 func (p Principal) Sees(tenantID string) bool {
-	return p.Role == RoleAdmin || (p.Role == RoleReader && p.TenantID == tenantID)
+	return p.Role == RoleAdmin || ((p.Role == RoleReader || p.Role == RoleManager) && p.TenantID == tenantID)
+}
+
+// Manages reports whether p may change tenantID's configuration.
+func (p Principal) Manages(tenantID string) bool {
+	return p.Role == RoleAdmin || (p.Role == RoleManager && p.TenantID == tenantID)
 }
 
 const (
@@ -92,7 +97,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
-	if !secretMatches(secret, k.SecretSHA256) || !k.RevokedAt.IsZero() || (k.Role != RoleReader && k.Role != RoleAdmin) {
+	if !secretMatches(secret, k.SecretSHA256) || !k.RevokedAt.IsZero() || !validRole(k.Role) {
 		fail(errBadKey)
 		return
 	}
@@ -162,7 +167,7 @@ func storedConfigProblem(bad *store.ConfigError) *Error {
 	e := configProblem(bad.Err)
 	e.Status, e.Type = http.StatusConflict, "invalid-stored-configuration"
 	e.Param = configField(e.Errors[0])
-	e.Detail = fmt.Sprintf("the stored configuration of tenant %s is not valid (%s); an admin repairs it with PUT /v1/tenants/%s/config (or sqi tenant put) of a valid document",
+	e.Detail = fmt.Sprintf("the stored configuration of tenant %s is not valid (%s); a manager of the tenant or an admin repairs it with PUT /v1/tenants/%s/config (or sqi tenant put) of a valid document",
 		quote(bad.TenantID), e.Detail, bad.TenantID)
 	return e
 }
@@ -181,11 +186,25 @@ func tenantOf(c *gin.Context) *store.Tenant {
 	return t
 }
 
-// requireAdmin answers 403 to a reader key.
+// requireAdmin answers 403 to a reader or manager key.
 func (s *Server) requireAdmin(c *gin.Context) {
 	if p, _ := principalOf(c); p.Role != RoleAdmin {
 		s.problem(c, &Error{Status: http.StatusForbidden, Type: "forbidden",
-			Detail: "this needs an admin API key; a reader key may only read its tenant"})
+			Detail: fmt.Sprintf("this needs an admin API key; a %s key sees its own tenant only", p.Role)})
+		return
+	}
+	c.Next()
+}
+
+// requireManager lets through a manager of the path's tenant or an admin,
+// and answers 403 to a reader of the tenant. It runs after the tenant
+// check, so that another tenant's key has had its 404 already.
+func (s *Server) requireManager(c *gin.Context) {
+	id := c.Param("tenant")
+	if p, _ := principalOf(c); !p.Manages(id) {
+		s.problem(c, &Error{Status: http.StatusForbidden, Type: "forbidden",
+			Detail: fmt.Sprintf("%s %s needs a manager key of tenant %s or an admin key; this %s key may only read: ask the tenant's manager or an operator (sqi apikey create --tenant %s --role manager)",
+				c.Request.Method, c.Request.URL.Path, id, p.Role, id)})
 		return
 	}
 	c.Next()

@@ -73,7 +73,14 @@ func TestAuthentication(t *testing.T) {
 		{name: "unknown id", header: "Bearer " + f.keys[pBad], want: 401},
 		{name: "revoked", header: "Bearer " + f.keys[pRevoked], want: 401},
 		{name: "garbage", header: "Bearer sqi_\x00\xff_zz", want: 401},
-		{name: "upper-case id", header: "Bearer sqi_" + strings.ToUpper(good[4:16]) + good[16:], want: 401},
+	}
+	// An id of digits only has no upper case; the case is then moot.
+	if upper := "sqi_" + strings.ToUpper(good[4:16]) + good[16:]; upper != good {
+		tests = append(tests, struct {
+			name   string
+			header string
+			want   int
+		}{name: "upper-case id", header: "Bearer " + upper, want: 401})
 	}
 	var details []string
 	for _, tt := range tests {

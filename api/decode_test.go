@@ -68,6 +68,10 @@ func norm(t *testing.T, kind metrics.FieldKind, loc *time.Location, s string) st
 			t.Fatalf("boolean cell %q", s)
 		}
 		return strconv.FormatBool(b)
+	case metrics.FieldDate:
+		if len(s) == len("2006-01") { // a month
+			return s + "-01"
+		}
 	case metrics.FieldTime:
 		ts, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
@@ -105,15 +109,7 @@ func decodeJSON(t *testing.T, body []byte, key string, qt export.Table) table {
 	}
 	for _, r := range rows {
 		flat := map[string]any{}
-		for name, v := range r {
-			if comps, ok := v.(map[string]any); ok && name == "components" {
-				for n, p := range comps {
-					flat["components."+n] = p
-				}
-				continue
-			}
-			flat[name] = v
-		}
+		flatten(flat, "", r)
 		if len(flat) != len(qt.Columns) {
 			t.Fatalf("json row has %d fields, want %d: %v", len(flat), len(qt.Columns), r)
 		}
@@ -139,6 +135,18 @@ func decodeJSON(t *testing.T, body []byte, key string, qt export.Table) table {
 		out.rows = append(out.rows, row)
 	}
 	return out
+}
+
+// flatten puts the fields of a JSON object into flat, those of a nested
+// object (components, previous, change) as <name>.<field>.
+func flatten(flat map[string]any, prefix string, obj map[string]any) {
+	for name, v := range obj {
+		if o, ok := v.(map[string]any); ok {
+			flatten(flat, prefix+name+".", o)
+			continue
+		}
+		flat[prefix+name] = v
+	}
 }
 
 func decodeCSV(t *testing.T, body []byte, qt export.Table) table {

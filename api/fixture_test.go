@@ -49,12 +49,14 @@ type fixture struct {
 
 // Principal names of the isolation matrix.
 const (
-	pNone        = "no key"
-	pBad         = "bad key"
-	pReader      = "reader of acme"
-	pOtherReader = "reader of globex"
-	pAdmin       = "admin"
-	pRevoked     = "revoked reader of acme"
+	pNone         = "no key"
+	pBad          = "bad key"
+	pReader       = "reader of acme"
+	pOtherReader  = "reader of globex"
+	pAdmin        = "admin"
+	pRevoked      = "revoked reader of acme"
+	pManager      = "manager of acme"
+	pOtherManager = "manager of globex"
 )
 
 // newData makes the database of the fixture.
@@ -88,6 +90,8 @@ func newFixture(t testing.TB, mod ...func(*api.Config)) *fixture {
 		{pOtherReader, api.RoleReader, other},
 		{pAdmin, api.RoleAdmin, ""},
 		{pRevoked, api.RoleReader, own},
+		{pManager, api.RoleManager, own},
+		{pOtherManager, api.RoleManager, other},
 	} {
 		key, stored, err := api.NewKey(k.role, k.tenant, k.name, time.Now())
 		if err != nil {
@@ -151,17 +155,41 @@ func (c *clock) set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// fakeReports writes a one-sheet workbook naming the tenant and the day.
-type fakeReports struct{ calls int }
+// fakeReports writes a one-sheet workbook naming the tenant, the kind of
+// report and its first day.
+type fakeReports struct {
+	mu    sync.Mutex
+	calls int
+}
 
-func (r *fakeReports) WriteDaily(ctx context.Context, tenantID string, day time.Time, w io.Writer) error {
+func (r *fakeReports) write(tenantID, kind string, day time.Time, w io.Writer) error {
+	r.mu.Lock()
 	r.calls++
+	r.mu.Unlock()
 	f := excelize.NewFile()
 	defer f.Close()
 	_ = f.SetCellValue("Sheet1", "A1", tenantID)
 	_ = f.SetCellValue("Sheet1", "B1", day.Format(metrics.DateLayout))
+	_ = f.SetCellValue("Sheet1", "C1", kind)
 	return f.Write(w)
 }
+
+func (r *fakeReports) WriteDaily(ctx context.Context, tenantID string, day time.Time, w io.Writer) error {
+	return r.write(tenantID, "daily", day, w)
+}
+
+func (r *fakeReports) WriteWeekly(ctx context.Context, tenantID string, monday time.Time, w io.Writer) error {
+	return r.write(tenantID, "weekly", monday, w)
+}
+
+func (r *fakeReports) WriteMonthly(ctx context.Context, tenantID string, month time.Time, w io.Writer) error {
+	return r.write(tenantID, "monthly", month, w)
+}
+
+var (
+	_ api.WeeklyReports  = (*fakeReports)(nil)
+	_ api.MonthlyReports = (*fakeReports)(nil)
+)
 
 // request is one HTTP request of a test.
 type request struct {

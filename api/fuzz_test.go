@@ -56,3 +56,40 @@ func replace(s, old, new string) string {
 	}
 	return s
 }
+
+// drillRoutes are the routes of issue 13 that FuzzDrillDown exercises.
+var drillRoutes = []string{
+	"/v1/tenants/acme/rooms",
+	"/v1/tenants/acme/rooms/{d}",
+	"/v1/tenants/acme/sqi",
+	"/v1/tenants/acme/reports/weekly/{d}",
+	"/v1/tenants/acme/reports/monthly/{d}",
+}
+
+// FuzzDrillDown sends arbitrary filters, shapes, comparisons, languages,
+// room ids and report dates, by GET and HEAD, with acme's reader key: no
+// input may produce a 5xx, and every error is a problem document. Seeds:
+// testdata/fuzz/FuzzDrillDown.
+func FuzzDrillDown(f *testing.F) {
+	fx := newFixture(f)
+	f.Fuzz(func(t *testing.T, route uint8, segment, rawQuery string) {
+		path := replace(drillRoutes[int(route)%len(drillRoutes)], "{d}", segment)
+		method := http.MethodGet
+		if route&0x80 != 0 {
+			method = http.MethodHead
+		}
+		req := httptest.NewRequest(method, "http://sqi.test/", nil)
+		req.URL.Path = path
+		req.URL.RawPath = ""
+		req.URL.RawQuery = rawQuery
+		req.Header.Set("Authorization", "Bearer "+fx.keys[pReader])
+		w := httptest.NewRecorder()
+		fx.h.ServeHTTP(w, req)
+		if w.Code >= 500 {
+			t.Fatalf("%s %q ? %q: status %d: %s", method, path, rawQuery, w.Code, w.Body)
+		}
+		if w.Code >= 400 && method == http.MethodGet {
+			problemOf(t, w)
+		}
+	})
+}

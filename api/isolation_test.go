@@ -38,9 +38,22 @@ func matrixCells() []matrixCell {
 			matrixCell{name: "rooms " + f, path: "/v1/tenants/{t}/rooms?format=" + f + "&" + r, format: f},
 		)
 	}
+	for _, f := range []string{"csv", "parquet"} {
+		cells = append(cells,
+			matrixCell{name: "sqi head " + f, method: http.MethodHead, path: "/v1/tenants/{t}/sqi?group_by=agent&format=" + f + "&" + r},
+			matrixCell{name: "rooms head " + f, method: http.MethodHead, path: "/v1/tenants/{t}/rooms?format=" + f + "&" + r},
+		)
+	}
 	return append(cells,
+		matrixCell{name: "sqi long compare", path: "/v1/tenants/{t}/sqi?group_by=day,agent&shape=long&compare=previous_period&" + r, format: "json"},
+		matrixCell{name: "rooms filtered", path: "/v1/tenants/{t}/rooms?outcome=answered&wait_gt=0&" + r, format: "json"},
+		matrixCell{name: "room detail", path: "/v1/tenants/{t}/rooms/{room}", format: "json"},
 		matrixCell{name: "report xlsx", path: "/v1/tenants/{t}/reports/daily/" + fixFrom, format: "xlsx"},
+		matrixCell{name: "report head", method: http.MethodHead, path: "/v1/tenants/{t}/reports/daily/" + fixFrom},
+		matrixCell{name: "report weekly", path: "/v1/tenants/{t}/reports/weekly/2025-03-03", format: "xlsx"},
+		matrixCell{name: "report monthly", path: "/v1/tenants/{t}/reports/monthly/2025-03", format: "xlsx"},
 		matrixCell{name: "config get", path: "/v1/tenants/{t}/config", format: "json"},
+		matrixCell{name: "config preview", method: http.MethodPost, path: "/v1/tenants/{t}/config/preview?" + r, body: `{"name": "Acme Corp", "sl_threshold_s": 10}`, format: "json", write: true},
 		matrixCell{name: "config put", method: http.MethodPut, path: "/v1/tenants/{t}/config", body: `{"name": "Acme Corp"}`, format: "json", write: true},
 		matrixCell{name: "rejects json", path: "/v1/tenants/{t}/rejects?" + r, format: "json"},
 		matrixCell{name: "rejects csv", path: "/v1/tenants/{t}/rejects?format=csv&" + r, format: "csv"},
@@ -49,18 +62,27 @@ func matrixCells() []matrixCell {
 	)
 }
 
-// TestIsolationMatrix sends every route in every format as every kind of
-// caller, to acme's data: no key, a bad key and a revoked key get 401; a
-// reader of globex gets 404, the same answer as for a tenant that does
-// not exist; a reader of acme and an admin get the data, and no string of
-// globex's (its id, its room, agent and team ids, all "gx-...") appears in
-// any answer, whatever the format.
+// TestIsolationMatrix is the role matrix: every route in every format (HEAD,
+// PUT and the configuration preview included) as every kind of caller, to
+// acme's data: no key, a bad key and a revoked key get 401; a reader or a
+// manager of globex gets 404, the same answer as for a tenant that does
+// not exist; a reader of acme gets the data but 403 on PUT config and the
+// preview, with a detail that names the roles that may; a manager of acme
+// and an admin get everything; no string of globex's (its id, its room,
+// agent and team ids, all "gx-...") appears in any answer, whatever the
+// format.
 func TestIsolationMatrix(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	principals := []string{pNone, pBad, pRevoked, pReader, pOtherReader, pAdmin}
+	principals := []string{pNone, pBad, pRevoked, pReader, pOtherReader, pManager, pOtherManager, pAdmin}
+	var room string
+	if err := f.db.Pool.QueryRow(t.Context(), `SELECT room_id FROM room_facts WHERE tenant_id = $1 ORDER BY room_id LIMIT 1`, own).Scan(&room); err != nil {
+		t.Fatal(err)
+	}
 	n := 0
-	for _, mc := range matrixCells() {
+	cells := matrixCells()
+	for _, mc := range cells {
+		mc.path = strings.ReplaceAll(mc.path, "{room}", room)
 		for _, p := range principals {
 			n++
 			t.Run(mc.name+"/"+p, func(t *testing.T) {
@@ -69,12 +91,15 @@ func TestIsolationMatrix(t *testing.T) {
 				case p == pNone || p == pBad || p == pRevoked:
 					want = http.StatusUnauthorized
 				case mc.name == "tenants":
-				case p == pOtherReader:
+				case p == pOtherReader || p == pOtherManager:
 					want = http.StatusNotFound
 				case mc.write && p == pReader:
 					want = http.StatusForbidden
 				}
 				req := request{method: mc.method, path: strings.ReplaceAll(mc.path, "{t}", own), key: f.keys[p], body: mc.body}
+				if mc.body != "" {
+					req.header = map[string]string{"Content-Type": "application/json"}
+				}
 				if p == pBad && mc.name == "tenants" {
 					req.header = map[string]string{"Authorization": "Bearer not-a-key"}
 					req.key = ""
@@ -82,6 +107,17 @@ func TestIsolationMatrix(t *testing.T) {
 				w := f.do(t, req)
 				if w.Code != want {
 					t.Fatalf("status %d, want %d: %.300s", w.Code, want, w.Body)
+				}
+				if want == http.StatusForbidden {
+					if pr := problemOf(t, w); !strings.Contains(pr.Detail, "manager key of tenant "+own) || !strings.Contains(pr.Detail, "admin key") {
+						t.Errorf("403 does not say which role may: %s", pr.Detail)
+					}
+				}
+				if mc.method == http.MethodHead {
+					if want == http.StatusOK && (w.Header().Get("Content-Length") == "" || w.Body.Len() != 0) {
+						t.Errorf("HEAD: Content-Length %q, body of %d bytes", w.Header().Get("Content-Length"), w.Body.Len())
+					}
+					return
 				}
 				if want != http.StatusOK {
 					pr := problemOf(t, w)
@@ -104,13 +140,13 @@ func TestIsolationMatrix(t *testing.T) {
 				}
 				strs := bodyStrings(t, mc.format, w.Body.Bytes())
 				for _, s := range strs {
-					if (s == other || strings.Contains(s, leakMark)) && (mc.name != "tenants" || p == pReader) {
+					if (s == other || strings.Contains(s, leakMark)) && (mc.name != "tenants" || p == pReader || p == pManager) {
 						t.Fatalf("answer holds %q, a string of globex", s)
 					}
 				}
 				switch {
 				case mc.name == "tenants":
-					wantIDs := map[string][]string{pReader: {own}, pOtherReader: {other}, pAdmin: {own, other}}[p]
+					wantIDs := map[string][]string{pReader: {own}, pOtherReader: {other}, pManager: {own}, pOtherManager: {other}, pAdmin: {own, other}}[p]
 					var body struct {
 						Tenants []struct {
 							TenantID string `json:"tenant_id"`
@@ -133,8 +169,8 @@ func TestIsolationMatrix(t *testing.T) {
 			})
 		}
 	}
-	if n != 18*6 {
-		t.Errorf("matrix of %d requests, want 18 routes and formats × 6 callers", n)
+	if n != len(cells)*8 || len(cells) < 27 {
+		t.Errorf("matrix of %d requests, want %d routes and formats × 8 callers", n, len(cells))
 	}
 	if len(principals) < 5 {
 		t.Fatal("the matrix needs the 5 callers of issue 3")

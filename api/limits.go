@@ -133,8 +133,8 @@ func (s *Server) expensive(c *gin.Context) {
 				l.perKey, l.wait)})
 		return
 	}
-	defer key.Release(1)
 	if err := l.total.Acquire(ctx, 1); err != nil {
+		key.Release(1)
 		if c.Request.Context().Err() != nil {
 			s.problem(c, c.Request.Context().Err())
 			return
@@ -144,8 +144,23 @@ func (s *Server) expensive(c *gin.Context) {
 			Detail: fmt.Sprintf("the server is busy with other clients' expensive requests and none ended within %s: wait the seconds of Retry-After, then try again", l.wait)})
 		return
 	}
-	defer l.total.Release(1)
+	release := sync.OnceFunc(func() {
+		l.total.Release(1)
+		key.Release(1)
+	})
+	defer release()
+	c.Set(ctxRelease, release)
 	c.Next()
+}
+
+const ctxRelease = "sqi.release"
+
+// releaseSlot gives back the request's slot early: its expensive part is
+// done (a file is rendered and only has to be sent).
+func releaseSlot(c *gin.Context) {
+	if f, ok := c.Get(ctxRelease); ok {
+		f.(func())()
+	}
 }
 
 // authThrottle limits the failed authentications of each client address:

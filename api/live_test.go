@@ -243,7 +243,7 @@ func newLiveServer(t *testing.T, deps func(*store.DB) api.Deps) (*store.DB, http
 	return db, srv.Handler(), key
 }
 
-func runETL(t *testing.T, db *store.DB) store.RunRef {
+func runLiveETL(t *testing.T, db *store.DB) store.RunRef {
 	t.Helper()
 	if _, err := (&etl.Runner{Source: db.Pool, Store: db}).RunOnce(context.Background()); err != nil {
 		t.Fatalf("etl: %v", err)
@@ -278,7 +278,7 @@ func TestLiveAgainstEvents(t *testing.T) {
 	if w.Code != http.StatusServiceUnavailable || problemOf(t, w).Type != "urn:sqi:problem:no-data" || w.Header().Get("Retry-After") == "" {
 		t.Fatalf("live before any ETL run: %d %s", w.Code, w.Body)
 	}
-	run := runETL(t, db)
+	run := runLiveETL(t, db)
 	asOf := run.SnapshotAt
 
 	w = serve(t, h, request{path: "/v1/tenants/acme/live", key: key})
@@ -339,7 +339,7 @@ func TestLiveAgainstEvents(t *testing.T) {
 	// A room that starts waiting is seen after the next run: the view is
 	// recomputed for it, not served stale.
 	insertLiveRooms(t, db, "acme", []liveRoom{{id: "wait-3", events: []liveEvent{{typ: "room_opened", at: time.Minute}, {typ: "queued", at: 30 * time.Second}}}}, time.Now(), 1000)
-	runETL(t, db)
+	runLiveETL(t, db)
 	w = serve(t, h, request{path: "/v1/tenants/acme/live", key: key})
 	decodeInto(t, w.Body.Bytes(), &got)
 	if got.Now.Waiting != waiting+1 {
@@ -363,7 +363,7 @@ func TestLiveStream(t *testing.T) {
 	go lv.Run(ctx) //nolint:errcheck // ends with ctx
 	now := time.Now()
 	insertLiveRooms(t, db, "acme", liveRooms()[:2], now, 0)
-	runETL(t, db)
+	runLiveETL(t, db)
 	ts := httptest.NewServer(h)
 	defer ts.Close()
 
@@ -406,7 +406,7 @@ func TestLiveStream(t *testing.T) {
 		t.Fatalf("first event: waiting %d, want 2", b1.Now.Waiting)
 	}
 	insertLiveRooms(t, db, "acme", []liveRoom{{id: "wait-9", events: []liveEvent{{typ: "room_opened", at: time.Minute}, {typ: "queued", at: 30 * time.Second}}}}, time.Now(), 100)
-	run := runETL(t, db)
+	run := runLiveETL(t, db)
 	lv.Kick()
 	id2, b2 := next(r)
 	if id2 != fmt.Sprint(run.ID) || id2 == id1 || b2.Now.Waiting != 3 {

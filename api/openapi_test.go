@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,7 +17,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
-	"github.com/gin-gonic/gin"
 
 	"sqi/api"
 	"sqi/internal/pgtest"
@@ -26,7 +26,7 @@ import (
 func init() {
 	// The binary formats: checked as opaque strings.
 	for _, ct := range []string{"application/vnd.apache.arrow.stream", "application/vnd.apache.parquet",
-		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/html", "text/css"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 	}
 }
@@ -52,7 +52,7 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 	return doc
 }
 
-var ginParam = regexp.MustCompile(`:([a-z_]+)`)
+var ginParam = regexp.MustCompile(`[:*]([a-z_]+)`)
 
 // TestOpenAPIRoutes checks that every route served is documented and every
 // documented operation is served.
@@ -64,7 +64,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var served []string
-	for _, r := range srv.Handler().(*gin.Engine).Routes() {
+	for _, r := range srv.Routes() {
 		served = append(served, r.Method+" "+ginParam.ReplaceAllString(r.Path, "{$1}"))
 	}
 	var documented []string
@@ -123,7 +123,11 @@ func TestOpenAPIResponses(t *testing.T) {
 	tinyBody := f.server(t, func(c *api.Config) { c.MaxBodyBytes = 16 }).Handler()
 
 	r := "from=" + fixFrom + "&to=" + fixTo
-	reader, admin := f.keys[pReader], f.keys[pAdmin]
+	reader, admin, manager := f.keys[pReader], f.keys[pAdmin], f.keys[pManager]
+	var room string
+	if err := f.db.Pool.QueryRow(t.Context(), `SELECT room_id FROM room_facts WHERE tenant_id = 'acme' ORDER BY room_id LIMIT 1`).Scan(&room); err != nil {
+		t.Fatal(err)
+	}
 	cfgDoc := `{"name": "Acme", "timezone": "Asia/Seoul", "components": {"wait": {"metric": "wait_avg_s", "target": 15, "worst": 120, "weight": 1}}}`
 	cfgAlerts := `{"alerts": {"rules": [{"name": "sl", "metric": "service_level_pct", "window": "30m", "op": "<", "threshold": 70, "min_rooms": 5},
   {"name": "queue", "metric": "waiting", "op": ">=", "threshold": 10}], "emails": ["lead@acme.example"],
@@ -184,6 +188,34 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "feed rejects reader", req: request{path: "/v1/feed-rejects", key: reader}, want: 403},
 		{name: "broken stored configuration", req: request{path: "/v1/tenants/broken/sqi?" + r, key: admin}, want: 409},
 		{name: "broken in the list", req: request{path: "/v1/tenants", key: admin}, want: 200},
+		{name: "sqi long", req: request{path: "/v1/tenants/acme/sqi?shape=long&group_by=day,agent&" + r, key: reader}, want: 200},
+		{name: "sqi compare", req: request{path: "/v1/tenants/acme/sqi?compare=previous_period&group_by=day,in_hours&" + r, key: reader}, want: 200},
+		{name: "sqi long compare", req: request{path: "/v1/tenants/acme/sqi?compare=previous_year&shape=long&group_by=week&" + r, key: reader}, want: 200},
+		{name: "sqi csv bom lang", req: request{path: "/v1/tenants/acme/sqi?format=csv&bom=true&lang=ko&" + r, key: reader}, want: 200},
+		{name: "sqi xlsx lang", req: request{path: "/v1/tenants/acme/sqi?format=xlsx&lang=en&compare=previous_period&" + r, key: reader}, want: 200},
+		{name: "sqi parquet range", req: request{path: "/v1/tenants/acme/sqi?format=parquet&" + r, key: reader, header: map[string]string{"Range": "bytes=0-3"}}, want: 206},
+		{name: "sqi parquet range outside", req: request{path: "/v1/tenants/acme/sqi?format=parquet&" + r, key: reader, header: map[string]string{"Range": "bytes=99999999-"}}, want: 416},
+		{name: "sqi bad shape", req: request{path: "/v1/tenants/acme/sqi?shape=tall&" + r, key: reader}, want: 400},
+		{name: "sqi head", req: request{method: "HEAD", path: "/v1/tenants/acme/sqi?format=csv&" + r, key: reader}, want: 200},
+		{name: "sqi head json", req: request{method: "HEAD", path: "/v1/tenants/acme/sqi?" + r, key: reader}, want: 200},
+		{name: "rooms head", req: request{method: "HEAD", path: "/v1/tenants/acme/rooms?format=parquet&" + r, key: reader}, want: 200},
+		{name: "rooms filtered", req: request{path: "/v1/tenants/acme/rooms?outcome=answered&wait_gt=1.5&in_hours=true&channel=web&" + r, key: reader}, want: 200},
+		{name: "rooms bad outcome", req: request{path: "/v1/tenants/acme/rooms?outcome=lost&" + r, key: reader}, want: 400},
+		{name: "room", req: request{path: "/v1/tenants/acme/rooms/" + url.PathEscape(room), key: reader}, want: 200},
+		{name: "room unknown", req: request{path: "/v1/tenants/acme/rooms/nosuch", key: reader}, want: 404},
+		{name: "report head", req: request{method: "HEAD", path: "/v1/tenants/acme/reports/daily/" + fixFrom, key: reader}, want: 200},
+		{name: "weekly report", req: request{path: "/v1/tenants/acme/reports/weekly/2025-03-03", key: reader}, want: 200},
+		{name: "weekly report head", req: request{method: "HEAD", path: "/v1/tenants/acme/reports/weekly/2025-03-03", key: reader}, want: 200},
+		{name: "weekly report not a monday", req: request{path: "/v1/tenants/acme/reports/weekly/2025-03-04", key: reader}, want: 400},
+		{name: "monthly report", req: request{path: "/v1/tenants/acme/reports/monthly/2025-03", key: reader}, want: 200},
+		{name: "monthly report head", req: request{method: "HEAD", path: "/v1/tenants/acme/reports/monthly/2025-03", key: reader}, want: 200},
+		{name: "config put manager", req: request{method: "PUT", path: "/v1/tenants/acme/config", key: manager, body: cfgDoc}, want: 200},
+		{name: "preview", req: request{method: "POST", path: "/v1/tenants/acme/config/preview?" + r, key: manager, body: cfgDoc}, want: 200},
+		{name: "preview reader", req: request{method: "POST", path: "/v1/tenants/acme/config/preview?" + r, key: reader, body: cfgDoc}, want: 403},
+		{name: "preview bad", req: request{method: "POST", path: "/v1/tenants/acme/config/preview?" + r, key: admin, body: `{"locale": "fr"}`}, want: 400},
+		{name: "docs", req: request{path: "/docs"}, want: 200},
+		{name: "docs asset", req: request{path: "/docs/swagger-ui.css"}, want: 200},
+		{name: "docs no asset", req: request{path: "/docs/nosuch.js"}, want: 404},
 		{name: "readyz late", req: request{path: "/readyz"}, want: 503},
 	}
 	ctx := context.Background()
@@ -200,7 +232,7 @@ INSERT INTO feed_rejects (tenant_id, event_id, room_id, reason, occurred_at) VAL
 		if h == nil {
 			h = f.h
 		}
-		if tt.req.method == "PUT" && tt.req.header == nil {
+		if (tt.req.method == "PUT" || tt.req.method == "POST") && tt.req.header == nil {
 			tt.req.header = map[string]string{"Content-Type": "application/json"}
 		}
 		w := serve(t, h, tt.req)

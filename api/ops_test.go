@@ -147,7 +147,7 @@ func TestReports(t *testing.T) {
 		t.Fatalf("status %d, headers %v", w.Code, w.Header())
 	}
 	strs := bodyStrings(t, "xlsx", w.Body.Bytes())
-	if strings.Join(strs, ",") != "acme,2025-03-08" {
+	if strings.Join(strs, ",") != "acme,2025-03-08,daily" {
 		t.Errorf("workbook cells %v", strs)
 	}
 

@@ -91,7 +91,8 @@ func parseRange(tenantID string, v url.Values, groupBy string) (query.Query, err
 			return query.Query{}, &query.ParamError{Param: p, Detail: p + " is required: give a local date YYYY-MM-DD (from and to are both inclusive)"}
 		}
 	}
-	return query.Parse(query.Params{Tenant: tenantID, From: v.Get("from"), To: v.Get("to"), GroupBy: groupBy, Hours: v.Get("hours")})
+	return query.Parse(query.Params{Tenant: tenantID, From: v.Get("from"), To: v.Get("to"), GroupBy: groupBy, Hours: v.Get("hours"),
+		Shape: v.Get("shape"), Compare: v.Get("compare")})
 }
 
 // attachment names the file of a download.
@@ -99,21 +100,49 @@ func attachment(c *gin.Context, tenantID, what, from, to, format string) {
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, export.FileName(tenantID, what, from, to, extensions[format])))
 }
 
-// parseCSVOptions reads escape (csv only): true by default, false for the
-// exact text of every cell.
-func parseCSVOptions(v url.Values, format string) (export.CSVOptions, error) {
-	raw, given := v["escape"]
-	if !given {
-		return export.CSVOptions{}, nil
+// fileOptions are the choices of a download: escape, bom and lang.
+type fileOptions struct {
+	csv  export.CSVOptions
+	xlsx export.XLSXOptions
+}
+
+// parseFileOptions reads escape and bom (csv only) and lang (csv and
+// xlsx); each is refused with a format it does not apply to, rather than
+// ignored.
+func parseFileOptions(v url.Values, format string) (fileOptions, error) {
+	var o fileOptions
+	if raw, given := v["escape"]; given {
+		if format != formatCSV {
+			return o, &query.ParamError{Param: "escape", Detail: "escape applies to format=csv only (xlsx always writes text as text; json, arrow and parquet carry the exact text): leave it out"}
+		}
+		switch raw[0] {
+		case "true":
+		case "false":
+			o.csv.Exact = true
+		default:
+			return o, &query.ParamError{Param: "escape", Detail: fmt.Sprintf("escape %s: use true (the default: text that a spreadsheet would run as a formula gets a ' before it) or false (exact text, for programs)", quote(raw[0]))}
+		}
 	}
-	if format != formatCSV {
-		return export.CSVOptions{}, &query.ParamError{Param: "escape", Detail: "escape applies to format=csv only (xlsx always writes text as text): leave it out"}
+	if raw, given := v["bom"]; given {
+		if format != formatCSV {
+			return o, &query.ParamError{Param: "bom", Detail: "bom applies to format=csv only: leave it out"}
+		}
+		switch raw[0] {
+		case "true":
+			o.csv.BOM = true
+		case "false":
+		default:
+			return o, &query.ParamError{Param: "bom", Detail: fmt.Sprintf("bom %s: use true (the file starts with the UTF-8 byte-order mark, which Excel needs to show Korean text) or false (the default)", quote(raw[0]))}
+		}
 	}
-	switch raw[0] {
-	case "true":
-		return export.CSVOptions{}, nil
-	case "false":
-		return export.CSVOptions{Exact: true}, nil
+	if raw, given := v["lang"]; given {
+		if format != formatCSV && format != formatXLSX {
+			return o, &query.ParamError{Param: "lang", Detail: "lang applies to format=csv and format=xlsx only (a row of labels above the column names): leave it out"}
+		}
+		if !slices.Contains(export.Langs, raw[0]) {
+			return o, &query.ParamError{Param: "lang", Detail: fmt.Sprintf("lang %s: use ko or en (a row of column labels in that language above the column names; xlsx also gets a Definitions sheet)", quote(raw[0]))}
+		}
+		o.csv.Lang, o.xlsx.Lang = raw[0], raw[0]
 	}
-	return export.CSVOptions{}, &query.ParamError{Param: "escape", Detail: fmt.Sprintf("escape %s: use true (the default: text that a spreadsheet would run as a formula gets a ' before it) or false (exact text, for programs)", quote(raw[0]))}
+	return o, nil
 }

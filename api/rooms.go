@@ -2,9 +2,12 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,11 +33,13 @@ const (
 	exportPage = 10000
 )
 
-// getRooms answers GET /v1/tenants/{t}/rooms: the room facts of a range
-// (query.RoomColumns). JSON pages through the rooms with limit and an
-// opaque cursor; csv, arrow, parquet and xlsx stream the whole range.
+// getRooms answers GET and HEAD /v1/tenants/{t}/rooms: the room facts of
+// a range (export.RoomTable), those that match the filters
+// (parseRoomFilter). JSON pages through the rooms with limit and an opaque
+// cursor; csv, arrow, parquet and xlsx hold the whole range, rendered into
+// a file and served from it (serveFile).
 func (s *Server) getRooms(c *gin.Context) {
-	v, err := queryParams(c, "from", "to", "format", "cursor", "limit", "escape", "hours")
+	v, err := queryParams(c, append([]string{"from", "to", "format", "cursor", "limit", "escape", "bom", "lang", "hours"}, roomFilterParams...)...)
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -44,13 +49,18 @@ func (s *Server) getRooms(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
-	csvOpts, err := parseCSVOptions(v, format)
+	opts, err := parseFileOptions(v, format)
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
 	t := tenantOf(c)
 	q, err := parseRange(c.Param("tenant"), v, "")
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	filter, err := parseRoomFilter(v)
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -70,7 +80,9 @@ func (s *Server) getRooms(c *gin.Context) {
 			}
 		}
 		attachment(c, q.Tenant, "rooms", from, to, format)
-		s.writeTable(c, format, "rooms", export.RoomTable(cfg), csvOpts, s.roomStream(c, cfg, q.Tenant, start, end))
+		table := export.RoomTable(cfg)
+		rows := s.roomStream(c, cfg, q.Tenant, start, end, filter)
+		s.serveFile(c, contentTypes[format], func(w io.Writer) error { return writeTable(w, format, "rooms", table, opts, rows) })
 		return
 	}
 	limit, err := parseLimit(v)
@@ -83,71 +95,94 @@ func (s *Server) getRooms(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
-	s.roomsJSON(c, cfg, q, start, end, after, limit)
-}
-
-// writeTable sends a table in one of the binary or CSV formats.
-func (s *Server) writeTable(c *gin.Context, format, sheet string, t export.Table, csvOpts export.CSVOptions, rows rowWriter) {
-	c.Header("Content-Type", contentTypes[format])
-	c.Status(http.StatusOK)
-	var err error
-	switch format {
-	case formatCSV:
-		var cw *export.CSVWriter
-		if cw, err = export.NewCSVWriter(c.Writer, t, csvOpts); err == nil {
-			err = rows(cw)
-		}
-	case formatArrow:
-		err = rows(export.NewArrowWriter(c.Writer, t))
-	case formatParquet:
-		var pw *export.ParquetWriter
-		if pw, err = export.NewParquetWriter(c.Writer, t); err == nil {
-			err = rows(pw)
-		}
-	case formatXLSX:
-		err = export.WriteXLSX(c.Writer, sheet, t, rows)
+	if c.Request.Method == http.MethodHead {
+		s.serveFile(c, contentTypeJSON, func(w io.Writer) error { return s.roomsJSON(c, w, cfg, q, start, end, after, limit, filter) })
+		return
 	}
-	if err != nil {
+	c.Header("Content-Type", contentTypeJSON)
+	c.Status(http.StatusOK)
+	if err := s.roomsJSON(c, c.Writer, cfg, q, start, end, after, limit, filter); err != nil {
 		s.problem(c, err)
 	}
 }
 
-// roomStream writes every room of [start, end) page by page (keyset
-// pagination on (opened_at, room_id)), then closes the writer.
-func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string, start, end time.Time) rowWriter {
+// writeTable writes a table in one of the binary or CSV formats.
+func writeTable(w io.Writer, format, sheet string, t export.Table, opts fileOptions, rows rowWriter) error {
+	switch format {
+	case formatCSV:
+		cw, err := export.NewCSVWriter(w, t, opts.csv)
+		if err != nil {
+			return err
+		}
+		return rows(cw)
+	case formatArrow:
+		return rows(export.NewArrowWriter(w, t))
+	case formatParquet:
+		pw, err := export.NewParquetWriter(w, t)
+		if err != nil {
+			return err
+		}
+		return rows(pw)
+	case formatXLSX:
+		return export.WriteXLSX(w, sheet, t, opts.xlsx, rows)
+	}
+	return fmt.Errorf("write table: no format %q", format)
+}
+
+// errStop ends a walk through the rooms early.
+var errStop = errors.New("stop")
+
+// eachRoom calls fn with each room of tenantID opened in [start, end),
+// after the cursor, that matches the filter, in (opened_at, room_id) order,
+// until fn returns errStop. Rooms are read exportPage at a time (keyset
+// pagination): memory holds one page, however many rooms the range has.
+func (s *Server) eachRoom(ctx context.Context, tenantID string, start, end time.Time, after store.RoomCursor, f roomFilter, view *metrics.View, fn func(*metrics.Room) error) error {
+	for {
+		n := 0
+		err := s.read.RoomsPageWhere(ctx, tenantID, start, end, after, f.store, exportPage, func(r *metrics.Room) error {
+			n++
+			after = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
+			if !f.match(r, view) {
+				return nil
+			}
+			return fn(r)
+		})
+		if errors.Is(err, errStop) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n < exportPage {
+			return nil
+		}
+	}
+}
+
+// roomStream writes every room of [start, end) that matches the filter,
+// then closes the writer.
+func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string, start, end time.Time, f roomFilter) rowWriter {
 	return func(tw export.Writer) error {
 		view := metrics.NewView(cfg)
-		var (
-			cells []metrics.Cell
-			after store.RoomCursor
-		)
-		for {
-			n := 0
-			err := s.read.RoomsPage(c.Request.Context(), tenantID, start, end, after, exportPage, func(r *metrics.Room) error {
-				cells = export.RoomCells(cells, view, r)
-				after = store.RoomCursor{OpenedAt: r.OpenedAt, RoomID: r.RoomID}
-				n++
-				return tw.WriteRow(cells)
-			})
-			if err != nil {
-				return err
-			}
-			if n < exportPage {
-				return tw.Close()
-			}
+		var cells []metrics.Cell
+		err := s.eachRoom(c.Request.Context(), tenantID, start, end, store.RoomCursor{}, f, view, func(r *metrics.Room) error {
+			cells = export.RoomCells(cells, view, r)
+			return tw.WriteRow(cells)
+		})
+		if err != nil {
+			return err
 		}
+		return tw.Close()
 	}
 }
 
 // roomsJSON writes one page: {"tenant_id", "from", "to", "timezone",
 // "limit", "rooms": [...], "next_cursor"}; next_cursor is null on the last
 // page.
-func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, start, end time.Time, after store.RoomCursor, limit int) {
+func (s *Server) roomsJSON(c *gin.Context, w io.Writer, cfg *metrics.Config, q query.Query, start, end time.Time, after store.RoomCursor, limit int, f roomFilter) error {
 	t := export.RoomTable(cfg)
 	view := metrics.NewView(cfg)
-	c.Header("Content-Type", contentTypeJSON)
-	c.Status(http.StatusOK)
-	bw := bufio.NewWriterSize(c.Writer, 64<<10)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	b := make([]byte, 0, 4096)
 	b = append(b, `{"tenant_id":`...)
 	b = appendJSONString(b, q.Tenant)
@@ -166,10 +201,10 @@ func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, s
 		last  store.RoomCursor
 		more  bool
 	)
-	err := s.read.RoomsPage(c.Request.Context(), q.Tenant, start, end, after, limit+1, func(r *metrics.Room) error {
+	err := s.eachRoom(c.Request.Context(), q.Tenant, start, end, after, f, view, func(r *metrics.Room) error {
 		if n == limit {
 			more = true
-			return nil
+			return errStop
 		}
 		if n > 0 {
 			b = append(b, ',')
@@ -187,8 +222,7 @@ func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, s
 		return nil
 	})
 	if err != nil {
-		s.problem(c, err)
-		return
+		return err
 	}
 	b = append(b, `],"next_cursor":`...)
 	if more {
@@ -197,12 +231,10 @@ func (s *Server) roomsJSON(c *gin.Context, cfg *metrics.Config, q query.Query, s
 		b = append(b, "null"...)
 	}
 	b = append(b, "}\n"...)
-	if _, err := bw.Write(b); err == nil {
-		err = bw.Flush()
+	if _, err := bw.Write(b); err != nil {
+		return err
 	}
-	if err != nil {
-		s.problem(c, err)
-	}
+	return bw.Flush()
 }
 
 func appendJSONString(b []byte, s string) []byte {

@@ -32,7 +32,9 @@ type Store interface {
 	Tenant(ctx context.Context, tenantID string) (store.Tenant, error)
 	Tenants(ctx context.Context) ([]store.Tenant, error)
 	PutTenant(ctx context.Context, c metrics.Config) error
-	RoomsPage(ctx context.Context, tenantID string, start, end time.Time, after store.RoomCursor, limit int, fn func(*metrics.Room) error) error
+	RoomsPageWhere(ctx context.Context, tenantID string, start, end time.Time, after store.RoomCursor, f store.RoomFilter, limit int, fn func(*metrics.Room) error) error
+	Room(ctx context.Context, tenantID, roomID string) (metrics.Room, error)
+	RoomRejects(ctx context.Context, tenantID, roomID string) ([]store.RoomReject, error)
 	RejectCounts(ctx context.Context, tenantID string, start, end time.Time) ([]store.RejectCount, error)
 	FeedRejectCounts(ctx context.Context, tenantID string, start, end time.Time) ([]store.RejectCount, error)
 	FeedRejectGroups(ctx context.Context, limit int) ([]store.FeedRejectGroup, error)
@@ -66,10 +68,16 @@ type Deps struct {
 	// *store.DB.
 	Stats  StatsFunc
 	Engine *query.Engine
-	// Reports nil: GET .../reports/daily/{date} answers 503.
+	// Reports nil: GET .../reports/daily/{date} answers 503; the weekly
+	// and monthly routes answer 503 unless it is also a WeeklyReports or
+	// a MonthlyReports.
 	Reports DailyReports
-	Now     func() time.Time // nil: time.Now
-	Log     *slog.Logger     // nil: discard
+	// Events reads a room's events for GET .../rooms/{room}; nil: the
+	// chat_events of Store's database (a *store.DB), the default
+	// SOURCE_DATABASE_URL.
+	Events EventSource
+	Now    func() time.Time // nil: time.Now
+	Log    *slog.Logger     // nil: discard
 	// Collectors are more Prometheus metrics for /metrics (the ETL's:
 	// schedule.Metrics).
 	Collectors []prometheus.Collector
@@ -115,6 +123,9 @@ type Config struct {
 	// TrustedProxies are the addresses (or CIDRs) whose X-Forwarded-For
 	// names the client; none by default: the client is the peer address.
 	TrustedProxies []string
+	// CORSOrigins are the origins (scheme://host[:port], or * for any)
+	// whose pages may call the API from a browser (CORS); none by default.
+	CORSOrigins []string
 }
 
 // DefaultConfig is the configuration of docs/api.md.
@@ -147,6 +158,7 @@ type Server struct {
 	read    Store // reads: Store, or a standby
 	stats   StatsFunc
 	reports DailyReports
+	events  EventSource
 	now     func() time.Time
 	log     *slog.Logger
 	cfg     Config
@@ -161,6 +173,7 @@ type Server struct {
 	liveHeartbeat time.Duration
 	closing       chan struct{} // closed at shutdown: streams end
 	closeOnce     sync.Once
+	handler       http.Handler // engine behind compression and CORS
 }
 
 // New builds a server.
@@ -168,10 +181,15 @@ func New(d Deps, cfg Config) (*Server, error) {
 	if d.Store == nil {
 		return nil, errors.New("api: no store")
 	}
-	s := &Server{store: d.Store, read: d.Read, stats: d.Stats, reports: d.Reports, now: d.Now, log: d.Log, cfg: cfg,
+	s := &Server{store: d.Store, read: d.Read, stats: d.Stats, reports: d.Reports, events: d.Events, now: d.Now, log: d.Log, cfg: cfg,
 		live: d.Live, alerts: d.Alerts, liveHeartbeat: liveHeartbeat, closing: make(chan struct{})}
 	if s.read == nil {
 		s.read = s.store
+	}
+	if s.events == nil {
+		if db, ok := s.store.(*store.DB); ok {
+			s.events = store.Source{Pool: db.Pool}
+		}
 	}
 	db, isDB := s.read.(*store.DB)
 	eng := d.Engine
@@ -214,11 +232,17 @@ func New(d Deps, cfg Config) (*Server, error) {
 	if s.engine, err = s.routes(); err != nil {
 		return nil, err
 	}
+	if s.handler, err = s.wrap(s.engine); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 // Handler returns the HTTP handler of every route.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Routes lists the routes served.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -228,8 +252,12 @@ const (
 	routeTenants = "/v1/tenants"
 	routeSQI     = "/v1/tenants/:tenant/sqi"
 	routeRooms   = "/v1/tenants/:tenant/rooms"
+	routeRoom    = "/v1/tenants/:tenant/rooms/:room"
 	routeReport  = "/v1/tenants/:tenant/reports/daily/:date"
+	routeWeekly  = "/v1/tenants/:tenant/reports/weekly/:monday"
+	routeMonthly = "/v1/tenants/:tenant/reports/monthly/:month"
 	routeConfig  = "/v1/tenants/:tenant/config"
+	routePreview = "/v1/tenants/:tenant/config/preview"
 	routeRejects = "/v1/tenants/:tenant/rejects"
 	routeLive    = "/v1/tenants/:tenant/live"
 	routeAlerts  = "/v1/tenants/:tenant/alerts"
@@ -244,9 +272,12 @@ func (s *Server) routes() (*gin.Engine, error) {
 	}
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
+	// A room id may hold / or %: sent percent-encoded, it is one path
+	// segment, decoded once.
+	e.UseRawPath = true
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.requestID, s.observe, s.recoverer, gzipResponses, s.limitRequest)
+	e.Use(s.requestID, s.observe, s.recoverer, s.limitRequest)
 	e.NoRoute(func(c *gin.Context) {
 		s.problem(c, &Error{Status: http.StatusNotFound, Type: "not-found", Detail: "no route " + c.Request.URL.Path + ": see /openapi.json for the routes"})
 	})
@@ -258,18 +289,27 @@ func (s *Server) routes() (*gin.Engine, error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler)
 	e.GET("/openapi.json", s.openapi)
+	e.GET("/docs", s.docs)
+	e.GET("/docs/*asset", s.docs)
 
 	v1 := e.Group("", s.authenticate, s.rateLimit)
 	v1.GET(routeTenants, s.listTenants)
 	t := v1.Group("", s.tenantAccess)
-	t.GET(routeSQI, s.expensive, s.getSQI)
-	t.GET(routeRooms, s.expensive, s.getRooms)
-	t.GET(routeReport, s.expensive, s.getDailyReport)
+	for _, r := range []struct {
+		path    string
+		handler gin.HandlerFunc
+	}{{routeSQI, s.getSQI}, {routeRooms, s.getRooms}, {routeReport, s.getDailyReport},
+		{routeWeekly, s.getWeeklyReport}, {routeMonthly, s.getMonthlyReport}} {
+		t.GET(r.path, s.expensive, r.handler)
+		t.HEAD(r.path, s.expensive, r.handler)
+	}
+	t.GET(routeRoom, s.getRoom)
+	t.POST(routePreview, s.requireManager, s.expensive, s.previewConfig)
 	t.GET(routeConfig, s.getConfig)
 	t.GET(routeRejects, s.getRejects)
 	t.GET(routeLive, s.getLive)
 	t.GET(routeAlerts, s.getAlerts)
-	v1.PUT(routeConfig, s.tenantAccessOrNew, s.requireAdmin, s.putConfig)
+	v1.PUT(routeConfig, s.tenantAccessOrNew, s.requireManager, s.putConfig)
 	v1.GET(routeFeedRejects, s.requireAdmin, s.getFeedRejects)
 	return e, nil
 }

@@ -10,12 +10,15 @@ import (
 	"sqi/metrics"
 )
 
-// getSQI answers GET /v1/tenants/{t}/sqi: the rows of docs/metrics.md, one per
-// group. The JSON body is query.Result.WriteJSON's, the same bytes as
-// `sqi stats`; CSV is WriteCSV's; Arrow, Parquet and xlsx carry the same
-// columns, named as the CSV header.
+// getSQI answers GET and HEAD /v1/tenants/{t}/sqi: the rows of
+// docs/metrics.md, one per group (or per group and metric, shape=long),
+// with their previous values (compare). The JSON body is
+// query.Result.WriteJSON's, the same bytes as `sqi stats`; CSV is
+// WriteCSV's; Arrow, Parquet and xlsx carry the same columns, named as the
+// CSV header. JSON is streamed; the files are served from a rendered file
+// (serveFile), with Content-Length and byte ranges.
 func (s *Server) getSQI(c *gin.Context) {
-	v, err := queryParams(c, "from", "to", "group_by", "format", "escape", "hours")
+	v, err := queryParams(c, "from", "to", "group_by", "format", "escape", "bom", "lang", "hours", "compare", "shape")
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -25,7 +28,7 @@ func (s *Server) getSQI(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
-	csvOpts, err := parseCSVOptions(v, format)
+	opts, err := parseFileOptions(v, format)
 	if err != nil {
 		s.problem(c, err)
 		return
@@ -46,23 +49,27 @@ func (s *Server) getSQI(c *gin.Context) {
 	case formatJSON:
 		write = res.WriteJSON
 	case formatCSV:
-		write = func(w io.Writer) error { return res.WriteCSV(w, csvOpts) }
+		write = func(w io.Writer) error { return res.WriteCSV(w, opts.csv) }
 	case formatArrow:
 		write = res.WriteArrow
 	case formatParquet:
 		write = res.WriteParquet
 	case formatXLSX:
-		write = res.WriteXLSX
+		write = func(w io.Writer) error { return res.WriteXLSX(w, opts.xlsx) }
 	}
 	from, to := q.From.Format(metrics.DateLayout), q.To.Format(metrics.DateLayout)
+	if format == formatJSON && c.Request.Method == http.MethodGet {
+		c.Header("Content-Type", contentTypes[format])
+		c.Status(http.StatusOK)
+		if err := write(c.Writer); err != nil {
+			s.problem(c, err)
+		}
+		return
+	}
 	if format != formatJSON {
 		attachment(c, q.Tenant, "sqi", from, to, format)
 	}
-	c.Header("Content-Type", contentTypes[format])
-	c.Status(http.StatusOK)
-	if err := write(c.Writer); err != nil {
-		s.problem(c, err)
-	}
+	s.serveFile(c, contentTypes[format], write)
 }
 
 var contentTypes = map[string]string{

@@ -15,6 +15,12 @@ type CSVOptions struct {
 	// tab or a carriage return) is written with a ' before it (OWASP's
 	// advice against CSV injection); numbers are never changed.
 	Exact bool
+	// BOM starts the file with the UTF-8 byte-order mark, which Excel
+	// needs to read UTF-8 (Korean text) rather than the system's code page.
+	BOM bool
+	// Lang (ko or en) adds a record of the columns' labels in that
+	// language above the record of their names.
+	Lang string
 }
 
 // CSVWriter writes a table as RFC 4180 CSV (CRLF between records, UTF-8)
@@ -40,11 +46,23 @@ func EscapeFormula(s string) string {
 // NewCSVWriter writes the header of t to w.
 func NewCSVWriter(w io.Writer, t Table, opts CSVOptions) (*CSVWriter, error) {
 	cw := &CSVWriter{t: t, opts: opts, w: bufio.NewWriterSize(w, 64<<10)}
+	if opts.BOM {
+		cw.b = append(cw.b, "\uFEFF"...)
+	}
+	if opts.Lang != "" {
+		for i := range t.Columns {
+			if i > 0 {
+				cw.b = append(cw.b, ',')
+			}
+			cw.b = appendCSVField(cw.b, cw.text(t.Columns[i].Label(opts.Lang)))
+		}
+		cw.b = append(cw.b, '\r', '\n')
+	}
 	for i, c := range t.Columns {
 		if i > 0 {
 			cw.b = append(cw.b, ',')
 		}
-		cw.b = appendCSVField(cw.b, c.Name)
+		cw.b = appendCSVField(cw.b, cw.text(c.Name))
 	}
 	cw.b = append(cw.b, '\r', '\n')
 	return cw, cw.flush(false)
@@ -57,13 +75,21 @@ func (w *CSVWriter) WriteRow(cells []metrics.Cell) error {
 			w.b = append(w.b, ',')
 		}
 		s := w.t.FormatCell(i, cells[i])
-		if !w.opts.Exact && w.t.Columns[i].Kind == metrics.FieldText {
-			s = EscapeFormula(s)
+		if w.t.Columns[i].Kind == metrics.FieldText {
+			s = w.text(s)
 		}
 		w.b = appendCSVField(w.b, s)
 	}
 	w.b = append(w.b, '\r', '\n')
 	return w.flush(false)
+}
+
+// text is a text cell as written: escaped unless Exact.
+func (w *CSVWriter) text(s string) string {
+	if w.opts.Exact {
+		return s
+	}
+	return EscapeFormula(s)
 }
 
 // Close flushes the records.

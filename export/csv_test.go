@@ -12,7 +12,7 @@ import (
 // ' before it, unless the caller asks for exact values; numbers never
 // change.
 func TestCSVFormulaText(t *testing.T) {
-	tbl := Table{Columns: []Column{{"text", metrics.FieldText}, {"n", metrics.FieldFloat}}, Location: time.UTC}
+	tbl := Table{Columns: []Column{{Name: "text", Kind: metrics.FieldText}, {Name: "n", Kind: metrics.FieldFloat}}, Location: time.UTC}
 	rows := []struct{ text, escaped string }{
 		{"=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
 		{"+1", "'+1"},

@@ -13,11 +13,42 @@ import (
 	"sqi/metrics"
 )
 
-// Column is one column of a table.
+// Column is one column of a table: its name (the same in every format),
+// its kind, and its labels and definitions in English and Korean (the label
+// row and the Definitions sheet of lang=en|ko).
 type Column struct {
 	Name string
 	Kind metrics.FieldKind
+	// Month marks a date column that holds months (their first day):
+	// YYYY-MM as text, yyyy-mm in Excel, a date in Arrow and Parquet.
+	Month            bool
+	LabelEN, LabelKO string
+	DefEN, DefKO     string
 }
+
+// Label is the column's label in lang (ko or en); its name when it has
+// none.
+func (c *Column) Label(lang string) string {
+	l := c.LabelEN
+	if lang == "ko" {
+		l = c.LabelKO
+	}
+	if l == "" {
+		return c.Name
+	}
+	return l
+}
+
+// Definition is the column's definition in lang (ko or en).
+func (c *Column) Definition(lang string) string {
+	if lang == "ko" {
+		return c.DefKO
+	}
+	return c.DefEN
+}
+
+// Langs are the languages of label rows and Definitions sheets.
+var Langs = []string{"ko", "en"}
 
 // Table describes the columns of an export; Location is the zone in which
 // instants are written where a format has none (JSON, CSV, Excel) and the
@@ -47,7 +78,7 @@ const LocalTimeLayout = "2006-01-02T15:04"
 func RoomTable(cfg *metrics.Config) Table {
 	cols := make([]Column, len(metrics.ExportFields))
 	for i, f := range metrics.ExportFields {
-		cols[i] = Column{f.Name, f.Kind}
+		cols[i] = Column{Name: f.Name, Kind: f.Kind, LabelEN: f.LabelEN, LabelKO: f.LabelKO, DefEN: f.DefEN, DefKO: f.DefKO}
 	}
 	return Table{Columns: cols, Location: cfg.Location()}
 }
@@ -77,6 +108,9 @@ func (t Table) FormatCell(col int, c metrics.Cell) string {
 	case metrics.FieldBool:
 		return strconv.FormatBool(c.B)
 	case metrics.FieldDate:
+		if t.Columns[col].Month {
+			return c.T.Format("2006-01")
+		}
 		return c.T.Format(time.DateOnly)
 	case metrics.FieldTime:
 		return c.T.In(t.Location).Format(TimeLayout)

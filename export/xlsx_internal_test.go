@@ -18,7 +18,7 @@ func TestXLSXSheets(t *testing.T) {
 	xlsxMaxRows = 10
 	tbl := Table{Columns: []Column{{Name: "n", Kind: metrics.FieldCount}, {Name: "at", Kind: metrics.FieldTime}}, Location: time.UTC}
 	var buf bytes.Buffer
-	err := WriteXLSX(&buf, "rooms", tbl, func(tw Writer) error {
+	err := WriteXLSX(&buf, "rooms", tbl, XLSXOptions{}, func(tw Writer) error {
 		for i := range 25 {
 			if err := tw.WriteRow([]metrics.Cell{{I: int64(i)}, {Null: true}}); err != nil {
 				return err

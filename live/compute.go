@@ -230,8 +230,8 @@ func appendBody(b []byte, cfg *metrics.Config, s *Snapshot) []byte {
 	b = append(b, `,"agents_busy":`...)
 	b = strconv.AppendInt(b, int64(s.Now.AgentsBusy), 10)
 	b = append(b, `},"today":`...)
-	b = query.AppendRowJSON(b, &s.Today)
+	b = query.AppendRowJSON(b, cfg, &s.Today)
 	b = append(b, `,"last_60m":`...)
-	b = query.AppendRowJSON(b, &s.Last60m)
+	b = query.AppendRowJSON(b, cfg, &s.Last60m)
 	return append(b, "}\n"...)
 }

@@ -58,3 +58,44 @@ func TestCatalog(t *testing.T) {
 		t.Error("sqi is not a metric of the catalog")
 	}
 }
+
+// TestKoreanDefinitions: every metric, term and room field has a Korean
+// label and definition written in Korean: Hangul, and no Latin letter in a
+// metric's (a Korean reader meets no English word there).
+func TestKoreanDefinitions(t *testing.T) {
+	hangul := func(s string) bool {
+		for _, r := range s {
+			if r >= 0xAC00 && r <= 0xD7A3 {
+				return true
+			}
+		}
+		return false
+	}
+	latin := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x80 && (r|0x20 >= 'a' && r|0x20 <= 'z') })
+	}
+	for i := range Catalog {
+		d := &Catalog[i]
+		if !hangul(d.DefinitionKO) || latin(d.DefinitionKO) || !hangul(d.LabelKO) {
+			t.Errorf("%s: Korean definition %q, label %q", d.Name, d.DefinitionKO, d.LabelKO)
+		}
+		if d.DefinitionIn("ko") != d.DefinitionKO || d.DefinitionIn("en") != d.Definition || d.Label("ko") != d.LabelKO || d.Label("en") != d.LabelEN {
+			t.Errorf("%s: DefinitionIn or Label do not follow the locale", d.Name)
+		}
+	}
+	for name, term := range Terms {
+		if term.Name != name || term.LabelEN == "" || term.DefEN == "" || term.LabelKO == "" || !hangul(term.DefKO) {
+			t.Errorf("term %s: %+v", name, term)
+		}
+	}
+	for _, k := range GroupKeys {
+		if Terms[KeyColumn(k)] == nil {
+			t.Errorf("group key %s has no term", KeyColumn(k))
+		}
+	}
+	for _, f := range RoomFields {
+		if !hangul(f.LabelKO) || !hangul(f.DefKO) {
+			t.Errorf("room field %s: Korean label %q, definition %q", f.Name, f.LabelKO, f.DefKO)
+		}
+	}
+}

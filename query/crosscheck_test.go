@@ -138,7 +138,8 @@ func xcSQL(groupBy []string, business bool) string {
 	if business {
 		inHours = "EXISTS (SELECT 1 FROM xc_business x WHERE x.s <= f.opened_at AND f.opened_at < x.e)"
 	}
-	var roomKeys, turnKeys, cols, order, jsonKeys []string
+	var roomKeys, turnKeys, cols, order, jsonKeys, starts, ends []string
+	hour := false
 	for i, k := range groupBy {
 		room, turn := xcKey(k)
 		c := fmt.Sprintf("k%d", i)
@@ -151,6 +152,25 @@ func xcSQL(groupBy []string, business bool) string {
 			order = append(order, c+` COLLATE "C" NULLS LAST`)
 		}
 		jsonKeys = append(jsonKeys, fmt.Sprintf("'%s', %s", metrics.KeyColumn(k), c))
+		switch k {
+		case "day", "week":
+			starts = append(starts, "v."+c+"::date::timestamp")
+			ends = append(ends, "v."+c+"::date::timestamp + interval '"+map[string]string{"day": "1 day", "week": "7 days"}[k]+"'")
+		case "month":
+			starts = append(starts, "to_date(v."+c+", 'YYYY-MM')::timestamp")
+			ends = append(ends, "to_date(v."+c+", 'YYYY-MM')::timestamp + interval '1 month'")
+		case "hour":
+			hour = true
+		}
+	}
+	// The bounds of a row grouped by day, week or month: local midnights,
+	// as epoch seconds (an hour's bounds around a clock change are the
+	// table test's, TestPeriod).
+	var period []string
+	if len(starts) > 0 && !hour {
+		period = append(period,
+			"'period_start', extract(epoch FROM greatest("+strings.Join(starts, ", ")+") AT TIME ZONE $2)",
+			"'period_end', extract(epoch FROM least("+strings.Join(ends, ", ")+") AT TIME ZONE $2)")
 	}
 	prefix := func(list []string) string {
 		if len(list) == 0 {
@@ -253,7 +273,7 @@ s AS (
     jsonb_object_agg(name, round(points::numeric, 2)) AS components
   FROM c GROUP BY rid
 )
-SELECT jsonb_build_object(` + prefix(jsonKeys) + strings.Join(rounded, ", ") + `,
+SELECT jsonb_build_object(` + prefix(jsonKeys) + prefix(period) + strings.Join(rounded, ", ") + `,
     'sqi', round(s.sqi::numeric, 1),
     'grade', (SELECT g.value->>'grade' FROM jsonb_array_elements($7::jsonb->'grades') WITH ORDINALITY AS g(value, n)
               WHERE round(s.sqi::numeric, 1) >= (g.value->>'min')::numeric ORDER BY g.n LIMIT 1),
@@ -337,6 +357,26 @@ $$`,
 			t.Fatalf("business hours SQL: %v", err)
 		}
 	}
+}
+
+// xcInstant compares a period bound of the JSON (RFC 3339 with an offset)
+// with the SQL's epoch seconds; the offset must be the tenant's at that
+// instant. It returns what differs, or "".
+func xcInstant(got, want any, loc *time.Location) string {
+	s, _ := got.(string)
+	g, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Sprintf("Go %v is not RFC 3339", got)
+	}
+	n, _ := want.(json.Number)
+	w, err := n.Float64()
+	if err != nil || float64(g.Unix()) != w {
+		return fmt.Sprintf("Go %s (%d), SQL epoch %v", s, g.Unix(), want)
+	}
+	if _, off := g.Zone(); off != func() int { _, o := g.In(loc).Zone(); return o }() {
+		return fmt.Sprintf("Go %s: the offset is not the tenant's (%s)", s, g.In(loc).Format(time.RFC3339))
+	}
+	return ""
 }
 
 // xcDecode decodes JSON keeping numbers as json.Number.
@@ -455,6 +495,10 @@ func xcCompare(t *testing.T, db *store.DB, cfg *metrics.Config, q query.Query, t
 			gv, ok := got[k]
 			if !ok {
 				diffs = append(diffs, fmt.Sprintf("%s missing (SQL %v)", k, wv))
+			} else if k == "period_start" || k == "period_end" {
+				if d := xcInstant(gv, wv, cfg.Location()); d != "" {
+					diffs = append(diffs, k+": "+d)
+				}
 			} else if !xcEqual(gv, wv) {
 				unrounded := ""
 				if m, ok := metrics.MetricIndex(k); ok {
@@ -466,7 +510,7 @@ func xcCompare(t *testing.T, db *store.DB, cfg *metrics.Config, q query.Query, t
 			}
 		}
 		for k := range got {
-			if _, ok := w[k]; !ok {
+			if _, ok := w[k]; !ok && !(slices.Contains(q.GroupBy, "hour") && (k == "period_start" || k == "period_end")) {
 				diffs = append(diffs, fmt.Sprintf("%s: in Go only", k))
 			}
 		}

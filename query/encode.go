@@ -6,13 +6,16 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"sqi/export"
 	"sqi/metrics"
 )
 
 // WriteJSON writes the JSON body of docs/api.md: keys in a fixed order (group
-// keys, the metrics of docs/metrics.md in Catalog order, sqi, grade, components),
+// keys, period_start and period_end, the metrics of docs/metrics.md in
+// Catalog order, sqi, grade, components, then previous and change with a
+// comparison; in the long shape metric, value, previous and change),
 // numbers rounded as docs/metrics.md says, null for empty denominators.
 func (r *Result) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriter(w)
@@ -34,12 +37,25 @@ func (r *Result) WriteJSON(w io.Writer) error {
 		}
 		b = appendString(b, k)
 	}
-	b = append(b, `],"rows":[`...)
+	b = append(b, ']')
+	if r.long() {
+		b = append(b, `,"shape":"long"`...)
+	}
+	if r.Query.Compare != "" {
+		b = append(b, `,"compare":`...)
+		b = appendString(b, r.Query.Compare)
+		b = append(b, `,"previous_from":`...)
+		b = appendString(b, r.PrevFrom.Format(metrics.DateLayout))
+		b = append(b, `,"previous_to":`...)
+		b = appendString(b, r.PrevTo.Format(metrics.DateLayout))
+	}
+	b = append(b, `,"rows":[`...)
+	j := jsonRows{r: r, ms: r.measures(), loc: r.Config.Location(), timed: r.hasTime(), periods: newPeriods(r.Config.Location())}
 	for i := range r.Rows {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendRowJSON(b, &r.Rows[i])
+		b = j.append(b, i)
 		if len(b) > 1<<16 {
 			if _, err := bw.Write(b); err != nil {
 				return err
@@ -54,46 +70,120 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
-// AppendRowJSON appends one row as a JSON object.
-func AppendRowJSON(b []byte, row *metrics.Row) []byte {
-	b = append(b, '{')
+// jsonRows writes the rows of a result as JSON objects.
+type jsonRows struct {
+	r          *Result
+	ms         []measure
+	loc        *time.Location
+	timed      bool
+	periods    *periods
+	this, prev []metrics.Value
+	head       []byte
+}
+
+// append appends row i: one object (wide), or one per measure (long).
+func (j *jsonRows) append(b []byte, i int) []byte {
+	row := &j.r.Rows[i]
+	h := j.head[:0]
 	for _, k := range row.Keys {
-		b = appendString(b, k.Column())
-		b = append(b, ':')
+		h = appendString(h, k.Column())
+		h = append(h, ':')
 		switch {
 		case k.Null:
-			b = append(b, "null"...)
+			h = append(h, "null"...)
 		case k.Key == "in_hours":
-			b = strconv.AppendBool(b, k.Bool)
+			h = strconv.AppendBool(h, k.Bool)
 		default:
-			b = appendString(b, k.String())
+			h = appendString(h, k.String())
 		}
-		b = append(b, ',')
+		h = append(h, ',')
 	}
-	for i := range metrics.NumMetrics {
-		b = appendString(b, metrics.Catalog[i].Name)
-		b = append(b, ':')
-		b = appendValue(b, row.Rounded(i))
-		b = append(b, ',')
+	if j.timed {
+		start, end, _ := j.periods.of(row.Keys)
+		h = append(h, `"period_start":`...)
+		h = appendString(h, start.In(j.loc).Format(export.TimeLayout))
+		h = append(h, `,"period_end":`...)
+		h = appendString(h, end.In(j.loc).Format(export.TimeLayout))
+		h = append(h, ',')
 	}
-	b = append(b, `"sqi":`...)
-	b = appendValue(b, roundSQI(row.SQI))
-	b = append(b, `,"grade":`...)
-	if row.Grade == "" {
-		b = append(b, "null"...)
-	} else {
-		b = appendString(b, row.Grade)
+	j.head = h
+	compare := j.r.Query.Compare != ""
+	j.this = values(j.this, j.ms, row)
+	if compare {
+		j.prev = values(j.prev, j.ms, &j.r.Previous[i])
 	}
-	b = append(b, `,"components":{`...)
-	for i, c := range row.Components {
-		if i > 0 {
-			b = append(b, ',')
+	if j.r.long() {
+		for n, m := range j.ms {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			b = append(b, h...)
+			b = append(b, `"metric":`...)
+			b = appendString(b, m.name)
+			b = append(b, `,"value":`...)
+			b = appendValue(b, j.this[n])
+			if compare {
+				b = append(b, `,"previous":`...)
+				b = appendValue(b, j.prev[n])
+				b = append(b, `,"change":`...)
+				b = appendValue(b, change(m, j.this[n], j.prev[n]))
+			}
+			b = append(b, '}')
 		}
-		b = appendString(b, c.Name)
-		b = append(b, ':')
-		b = appendValue(b, roundPoints(c.Points))
+		return b
 	}
-	return append(b, "}}"...)
+	b = append(b, '{')
+	b = append(b, h...)
+	b = j.appendMeasures(b, j.this, row.Grade, true)
+	if compare {
+		b = append(b, `,"previous":{`...)
+		b = j.appendMeasures(b, j.prev, j.r.Previous[i].Grade, true)
+		b = append(b, `},"change":{`...)
+		for n, m := range j.ms {
+			j.prev[n] = change(m, j.this[n], j.prev[n])
+		}
+		b = j.appendMeasures(b, j.prev, "", false)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendMeasures appends the metrics, sqi, grade (when withGrade) and the
+// components object.
+func (j *jsonRows) appendMeasures(b []byte, vals []metrics.Value, grade string, withGrade bool) []byte {
+	comps := false
+	for n, m := range j.ms {
+		switch {
+		case m.comp != "":
+			if !comps {
+				b = append(b, `,"components":{`...)
+				comps = true
+			} else {
+				b = append(b, ',')
+			}
+			b = appendString(b, m.comp)
+		default:
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, m.name)
+		}
+		b = append(b, ':')
+		b = appendValue(b, vals[n])
+		if m.isSQI() && withGrade {
+			b = append(b, `,"grade":`...)
+			if grade == "" {
+				b = append(b, "null"...)
+			} else {
+				b = appendString(b, grade)
+			}
+		}
+	}
+	if !comps {
+		b = append(b, `,"components":{`...)
+	}
+	return append(b, '}')
 }
 
 func roundSQI(v metrics.Value) metrics.Value {
@@ -118,23 +208,6 @@ func appendValue(b []byte, v metrics.Value) []byte {
 }
 
 func appendString(b []byte, s string) []byte { return export.AppendString(b, s) }
-
-// Header returns the CSV header of r: group key columns, metric names,
-// sqi, grade, then components.<name> for each configured component.
-func (r *Result) Header() []string {
-	h := make([]string, 0, len(r.Query.GroupBy)+metrics.NumMetrics+2+len(r.Config.Components))
-	for _, k := range r.Query.GroupBy {
-		h = append(h, metrics.KeyColumn(k))
-	}
-	for _, d := range metrics.Catalog {
-		h = append(h, d.Name)
-	}
-	h = append(h, "sqi", "grade")
-	for _, n := range r.Config.ComponentNames() {
-		h = append(h, "components."+n)
-	}
-	return h
-}
 
 // WriteCSV writes the rows as RFC 4180 CSV with the header of Header;
 // null is an empty cell.
@@ -195,4 +268,13 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	return tw.Flush()
+}
+
+// AppendRowJSON appends one row of no group key as the JSON object of a
+// /sqi row (the metrics, sqi, grade and components): what the live view
+// shows for today and the last 60 minutes.
+func AppendRowJSON(b []byte, cfg *metrics.Config, row *metrics.Row) []byte {
+	r := &Result{Query: Query{GroupBy: []string{}}, Config: *cfg, Rows: []metrics.Row{*row}}
+	j := jsonRows{r: r, ms: r.measures(), loc: cfg.Location(), periods: newPeriods(cfg.Location())}
+	return j.append(b, 0)
 }

@@ -286,8 +286,13 @@ func TestJSONShape(t *testing.T) {
 		}
 
 		var wantRow []string
+		timed := false
 		for _, k := range res.Query.GroupBy {
 			wantRow = append(wantRow, metrics.KeyColumn(k))
+			timed = timed || k == "hour" || k == "day" || k == "week" || k == "month"
+		}
+		if timed {
+			wantRow = append(wantRow, "period_start", "period_end")
 		}
 		for _, d := range metrics.Catalog {
 			wantRow = append(wantRow, d.Name)
@@ -308,6 +313,10 @@ func TestJSONShape(t *testing.T) {
 			for i, k := range rowKeys {
 				v := string(rowVals[i])
 				switch {
+				case k == "period_start" || k == "period_end":
+					if _, err := time.Parse(time.RFC3339, strings.Trim(v, `"`)); err != nil || !strings.HasPrefix(v, `"`) {
+						t.Errorf("row %d %s = %s: want an RFC 3339 instant", n, k, v)
+					}
 				case i < len(res.Query.GroupBy) || k == "grade":
 					if v != "null" && !strings.HasPrefix(v, `"`) {
 						t.Errorf("row %d %s = %s: want a string or null", n, k, v)
@@ -469,8 +478,13 @@ func xcCheckCSVMatchesJSON(t *testing.T, res *query.Result, body []byte) {
 	}
 	// The header: key columns, metric names, sqi, grade, components.<name>.
 	var header []string
+	timed := false
 	for _, k := range res.Query.GroupBy {
 		header = append(header, metrics.KeyColumn(k))
+		timed = timed || k == "hour" || k == "day" || k == "week" || k == "month"
+	}
+	if timed {
+		header = append(header, "period_start", "period_end")
 	}
 	for _, d := range metrics.Catalog {
 		header = append(header, d.Name)

@@ -64,7 +64,13 @@ func (e *Engine) Stats(ctx context.Context, cfg *metrics.Config, q Query) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Query: q, Config: c, Rows: rows}, nil
+	res := &Result{Query: q, Config: c, Rows: rows}
+	if q.Compare != "" {
+		if err := e.compare(ctx, &c, res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // Rows computes the rows of the local dates from..to of tenantID grouped

@@ -25,6 +25,8 @@ type Params struct {
 	To      string
 	GroupBy string // comma list
 	Hours   string // all, business, or "" for the tenant's setting
+	Shape   string // wide (or ""), long
+	Compare string // "", previous_period, previous_year
 }
 
 // Query is a checked query.
@@ -33,7 +35,23 @@ type Query struct {
 	From, To time.Time // local dates (midnight UTC values)
 	GroupBy  []string
 	Hours    string // all, business, or "" for the tenant's setting
+	Shape    string // ShapeWide or ShapeLong
+	Compare  string // "", ComparePreviousPeriod or ComparePreviousYear
 }
+
+// Shapes of an answer (docs/api.md): a row per group and a column per
+// metric, or a row per group and metric.
+const (
+	ShapeWide = "wide"
+	ShapeLong = "long"
+)
+
+// Comparisons (docs/api.md): the same number of days just before from, or
+// the same dates a year before.
+const (
+	ComparePreviousPeriod = "previous_period"
+	ComparePreviousYear   = "previous_year"
+)
 
 // ParamError is bad input: Param names the parameter, Detail says what
 // to change.
@@ -80,6 +98,20 @@ func Parse(p Params) (Query, error) {
 	default:
 		return q, &ParamError{"hours", fmt.Sprintf("%q: use all (every second counts) or business (only the tenant's business hours count); leave it out for the tenant's setting", p.Hours)}
 	}
+	switch p.Shape {
+	case "", ShapeWide:
+		q.Shape = ShapeWide
+	case ShapeLong:
+		q.Shape = ShapeLong
+	default:
+		return q, &ParamError{"shape", fmt.Sprintf("%q: use wide (a row per group, a column per metric; the default) or long (a row per group and metric: keys, metric, value)", p.Shape)}
+	}
+	switch p.Compare {
+	case "", ComparePreviousPeriod, ComparePreviousYear:
+		q.Compare = p.Compare
+	default:
+		return q, &ParamError{"compare", fmt.Sprintf("%q: use previous_period (the same number of days just before from) or previous_year (the same dates a year before); leave it out for no comparison", p.Compare)}
+	}
 	return q, nil
 }
 
@@ -88,6 +120,11 @@ type Result struct {
 	Query  Query
 	Config metrics.Config
 	Rows   []metrics.Row
+	// With Query.Compare: Previous[i] holds the metrics of Rows[i]'s group
+	// over its dates shifted back (Compare), and PrevFrom..PrevTo is the
+	// range they come from.
+	Previous         []metrics.Row
+	PrevFrom, PrevTo time.Time
 }
 
 // Stats computes the rows of q from the room facts; store.ErrNotFound for

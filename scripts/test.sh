@@ -36,6 +36,24 @@ ensure_mailpit() {
 	export SQI_MAILPIT_BIN=$bin_dir/mailpit
 }
 
+# ensure_duckdb installs the pinned DuckDB for Node (@duckdb/node-api, from
+# the npm registry: the engine ships inside the package) into .tmp/duckdb
+# when absent, and exports SQI_DUCKDB_NODE_PATH for the test that reads the
+# API's Parquet with DuckDB (api/duckdb_test.go).
+ensure_duckdb() {
+	local dir=.tmp/duckdb version=1.5.6-r.1
+	command -v node >/dev/null 2>&1 || die "node is missing: the DuckDB test needs Node.js (apt-get install nodejs npm)"
+	if [[ ! -f $dir/node_modules/@duckdb/node-api/package.json ]] ||
+		! grep -q "\"version\": \"$version\"" "$dir/node_modules/@duckdb/node-api/package.json"; then
+		echo "test.sh: installing @duckdb/node-api@$version into $dir" >&2
+		mkdir -p "$dir"
+		npm install --silent --no-audit --no-fund --prefix "$dir" "@duckdb/node-api@$version" >&2 ||
+			die "npm install @duckdb/node-api@$version failed; the DuckDB test needs it"
+	fi
+	SQI_DUCKDB_NODE_PATH=$(cd "$dir/node_modules" && pwd)
+	export SQI_DUCKDB_NODE_PATH
+}
+
 # check_gofmt fails listing the files gofmt would change. Hidden top-level
 # directories (.git, .pgdata, .tmp) are not ours to format.
 check_gofmt() {
@@ -56,6 +74,7 @@ read -r SQI_TEST_PRIMARY_URL SQI_TEST_REPLICA_URL < <(scripts/replica.sh) ||
 [[ -n $SQI_TEST_REPLICA_URL ]] || die "scripts/replica.sh printed no standby URL"
 export SQI_TEST_PRIMARY_URL SQI_TEST_REPLICA_URL
 ensure_mailpit
+ensure_duckdb
 
 check_gofmt
 go vet ./...

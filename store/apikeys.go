@@ -15,8 +15,8 @@ import (
 type APIKey struct {
 	ID           string
 	SecretSHA256 []byte
-	Role         string // "reader" or "admin"
-	TenantID     string // the reader's tenant; "" for an admin key
+	Role         string // "reader", "manager" or "admin"
+	TenantID     string // a reader's or manager's tenant; "" for an admin key
 	Name         string // a label for operators
 	CreatedAt    time.Time
 	RevokedAt    time.Time // zero while the key is valid

@@ -18,9 +18,9 @@ func init() {
 		subs:    []string{"create", "list", "revoke"},
 	}
 	commands["apikey create"] = command{
-		usage:   "--tenant T [--role reader] [--name N] | --role admin [--name N]",
+		usage:   "--tenant T [--role reader|manager] [--name N] | --role admin [--name N]",
 		summary: "Create an API key; print it alone on standard output.",
-		details: "What the key is goes to standard error, so KEY=$(sqi apikey create --tenant acme) captures the key and nothing else. The key is never shown again: only a hash of its secret is stored. A reader key sees one tenant, read only; an admin key sees every tenant and may change configuration.",
+		details: "What the key is goes to standard error, so KEY=$(sqi apikey create --tenant acme) captures the key and nothing else. The key is never shown again: only a hash of its secret is stored. A reader key sees one tenant, read only; a manager key (a client company's own administrator) sees one tenant and may change its configuration; an admin key sees every tenant and may do everything.",
 		env:     "DATABASE_URL",
 		run:     apikeyCreate,
 	}
@@ -42,29 +42,29 @@ func init() {
 // error. The key is never shown again: only its hash is stored.
 func apikeyCreate(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("apikey create")
-	tenant := fs.String("tenant", "", "the tenant `T` a reader key sees; required for a reader key, refused for an admin key")
-	role := fs.String("role", api.RoleReader, "the key's `ROLE`: reader (one tenant, read only) or admin (every tenant, may change configuration)")
+	tenant := fs.String("tenant", "", "the tenant `T` a reader or manager key sees; required for them, refused for an admin key")
+	role := fs.String("role", api.RoleReader, "the key's `ROLE`: reader (one tenant, read only), manager (one tenant, may change its configuration) or admin (every tenant, everything)")
 	name := fs.String("name", "", "a label `N` for operators, e.g. the BI tool or the client using the key")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	switch *role {
-	case api.RoleReader:
+	case api.RoleReader, api.RoleManager:
 		if *tenant == "" {
-			return usagef("--tenant is required for a reader key, which sees one tenant (see 'sqi tenant list'); an admin key takes --role admin")
+			return usagef("--tenant is required for a %s key, which sees one tenant (see 'sqi tenant list'); an admin key takes --role admin", *role)
 		}
 	case api.RoleAdmin:
 		if *tenant != "" {
 			return usagef("--tenant: an admin key sees every tenant; leave --tenant out")
 		}
 	default:
-		return usagef("--role %q: use reader or admin", *role)
+		return usagef("--role %q: use reader, manager or admin", *role)
 	}
 	db, err := e.store(ctx)
 	if err != nil {
 		return err
 	}
-	if *role == api.RoleReader {
+	if *role != api.RoleAdmin {
 		if _, err := db.Tenant(ctx, *tenant); errors.Is(err, store.ErrNotFound) {
 			return usagef("--tenant: tenant %q is neither configured nor seen in the events (see sqi tenant list)", *tenant)
 		} else if err != nil {
@@ -80,8 +80,8 @@ func apikeyCreate(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, key)
 	what := "admin key (every tenant)"
-	if k.Role == api.RoleReader {
-		what = "reader key of tenant " + k.TenantID
+	if k.Role != api.RoleAdmin {
+		what = k.Role + " key of tenant " + k.TenantID
 	}
 	fmt.Fprintf(e.stderr, "created %s, id %s; store it now: it is not shown again\n", what, k.ID)
 	return nil

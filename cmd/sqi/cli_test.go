@@ -28,7 +28,7 @@ func TestPipelineCommands(t *testing.T) {
 		{"tenant put", `{"tenant_id": "globex", "timezone": "America/New_York", "locale": "en"}`, []string{"tenant", "put"}, []string{"tenant globex configured"}},
 		{"tenant get", "", []string{"tenant", "get", "globex"}, []string{`"timezone": "America/New_York"`, `"service_level"`}},
 		{"stats csv", "", []string{"stats", "--tenant", "globex", "--from", "2026-10-31", "--to", "2026-11-01", "--group-by", "day", "--format", "csv"},
-			[]string{"day,rooms,bot_only,", "\r\n2026-10-31,", "\r\n2026-11-01,"}},
+			[]string{"day,period_start,period_end,rooms,bot_only,", "\r\n2026-10-31,", "\r\n2026-11-01,2026-11-01T00:00:00-04:00,2026-11-02T00:00:00-05:00,"}},
 		{"stats table", "", []string{"stats", "--tenant", "acme", "--from", "2026-10-31", "--to", "2026-11-01", "--format", "table"}, []string{"rooms", "sqi", "grade"}},
 	}
 	for _, s := range steps {

@@ -43,7 +43,7 @@ var helpCases = []helpCase{
 	{"migrate", nil, nil},
 	{"etl", []string{"once", "reconcile", "days", "batch"}, []string{"(default 50000)", "(default 7)"}},
 	{"serve", nil, nil},
-	{"stats", []string{"tenant", "from", "to", "group-by", "hours", "format"}, []string{"(default json)"}},
+	{"stats", []string{"tenant", "from", "to", "group-by", "hours", "shape", "compare", "format"}, []string{"(default json)"}},
 	{"tenant put", nil, nil},
 	{"tenant get", nil, nil},
 	{"tenant list", nil, nil},

@@ -174,6 +174,14 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 			c.API.TrustedProxies = append(c.API.TrustedProxies, p)
 		}
 	}
+	if v := getenv("CORS_ORIGINS"); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			c.API.CORSOrigins = append(c.API.CORSOrigins, strings.TrimSpace(o))
+		}
+		if err := api.CheckOrigins(c.API.CORSOrigins); err != nil {
+			return c, usagef("CORS_ORIGINS: %v", err)
+		}
+	}
 	return c, nil
 }
 
@@ -306,7 +314,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	m := schedule.NewMetrics(db, nil)
 	lv, notifier, am := liveAndAlerts(bg, db, cfg, log)
 	collectors := append([]prometheus.Collector{m, am}, lv.Collectors()...)
-	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Log: log, Collectors: collectors, Live: lv}, cfg.API)
+	srv, err := api.New(api.Deps{Store: db, Read: bg.read, Engine: eng, Reports: daily, Events: store.Source{Pool: bg.source},
+		Log: log, Collectors: collectors, Live: lv}, cfg.API)
 	if err != nil {
 		return err
 	}

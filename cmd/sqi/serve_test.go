@@ -63,6 +63,8 @@ func TestServeAndStatsAgree(t *testing.T) {
 		{[]string{"--from", "2025-03-07", "--to", "2025-03-08"}, "from=2025-03-07&to=2025-03-08"},
 		{[]string{"--from", "2025-03-07", "--to", "2025-03-08", "--group-by", "day,agent"}, "from=2025-03-07&to=2025-03-08&group_by=day,agent"},
 		{[]string{"--from", "2025-03-07", "--to", "2025-03-08", "--group-by", "hour,channel", "--format", "csv"}, "from=2025-03-07&to=2025-03-08&group_by=hour,channel&format=csv"},
+		{[]string{"--from", "2025-03-08", "--to", "2025-03-08", "--group-by", "agent", "--shape", "long", "--compare", "previous_period"}, "from=2025-03-08&to=2025-03-08&group_by=agent&shape=long&compare=previous_period"},
+		{[]string{"--from", "2025-03-08", "--to", "2025-03-08", "--group-by", "day", "--compare", "previous_period", "--format", "csv"}, "from=2025-03-08&to=2025-03-08&group_by=day&compare=previous_period&format=csv"},
 	}
 	stats := make([]string, len(queries))
 	for i, q := range queries {

@@ -11,7 +11,7 @@ import (
 
 func init() {
 	commands["stats"] = command{
-		usage:   "--tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--group-by K,...] [--hours all|business] [--format json|csv|table]",
+		usage:   "--tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--group-by K,...] [--hours all|business] [--shape wide|long] [--compare previous_period|previous_year] [--format json|csv|table]",
 		summary: "Print the SQI and metrics of a tenant's rooms, one row per group.",
 		details: "A room counts on the local date it opened, from --from to --to inclusive. json is exactly the body of GET /v1/tenants/T/sqi; csv has the same columns; table shows the main metrics, for people. Every metric is defined in docs/metrics.md.",
 		env:     "DATABASE_URL",
@@ -27,6 +27,8 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.To, "to", "", "the last local date, `YYYY-MM-DD` (inclusive; at most 400 days after --from)")
 	fs.StringVar(&p.GroupBy, "group-by", "", "comma list `K,...` of hour, day, week, month, agent, team, channel, category, in_hours (default: one total row)")
 	fs.StringVar(&p.Hours, "hours", "", "what durations count, `all` (every second) or business (the tenant's business hours only); default: the tenant's hours setting")
+	fs.StringVar(&p.Shape, "shape", "", "`wide` (a row per group, a column per metric; the default) or long (a row per group and metric)")
+	fs.StringVar(&p.Compare, "compare", "", "add each row's values over `previous_period` (the same number of days just before --from) or previous_year (the same dates a year before), and the change")
 	format := fs.String("format", "json", "the output `FORMAT`: json, csv, or table (for people: the main metrics only)")
 	fs.require("tenant", "from", "to")
 	if err := parse(fs, args); err != nil {
@@ -34,6 +36,9 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	}
 	if *format != "json" && *format != "csv" && *format != "table" {
 		return usagef("--format %q: use json, csv or table", *format)
+	}
+	if *format == "table" && (p.Shape == query.ShapeLong || p.Compare != "") {
+		return usagef("--format table shows the main metrics of each group: use json or csv with --shape long or --compare")
 	}
 	q, err := query.Parse(p)
 	if err != nil {

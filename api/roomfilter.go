@@ -112,6 +112,7 @@ func parseRoomFilter(v url.Values) (roomFilter, error) {
 // match reports whether room r passes the filters that are not SQL: those
 // its export row decides.
 func (f *roomFilter) match(r *metrics.Room, v *metrics.View) bool {
+	v.Begin() // the room may be a reused value
 	switch f.outcome {
 	case "":
 	case "dropped":

@@ -160,12 +160,18 @@ func (s *Server) eachRoom(ctx context.Context, tenantID string, start, end time.
 }
 
 // roomStream writes every room of [start, end) that matches the filter,
-// then closes the writer.
+// then closes the writer. A file holds the whole range, so it reads the
+// room blocks (store.RoomsFromBlocks), which decode a month of rooms
+// several times faster than its room_facts rows and hold one day in
+// memory; the blocks are those the /sqi rows are computed from.
 func (s *Server) roomStream(c *gin.Context, cfg *metrics.Config, tenantID string, start, end time.Time, f roomFilter) rowWriter {
 	return func(tw export.Writer) error {
 		view := metrics.NewView(cfg)
 		var cells []metrics.Cell
-		err := s.eachRoom(c.Request.Context(), tenantID, start, end, store.RoomCursor{}, f, view, func(r *metrics.Room) error {
+		err := s.read.RoomsFromBlocks(c.Request.Context(), tenantID, start, end, func(r *metrics.Room) error {
+			if !f.store.Match(r) || !f.match(r, view) {
+				return nil
+			}
 			cells = export.RoomCells(cells, view, r)
 			return tw.WriteRow(cells)
 		})

@@ -33,6 +33,7 @@ type Store interface {
 	Tenants(ctx context.Context) ([]store.Tenant, error)
 	PutTenant(ctx context.Context, c metrics.Config) error
 	RoomsPageWhere(ctx context.Context, tenantID string, start, end time.Time, after store.RoomCursor, f store.RoomFilter, limit int, fn func(*metrics.Room) error) error
+	RoomsFromBlocks(ctx context.Context, tenantID string, start, end time.Time, fn func(*metrics.Room) error) error
 	Room(ctx context.Context, tenantID, roomID string) (metrics.Room, error)
 	RoomRejects(ctx context.Context, tenantID, roomID string) ([]store.RoomReject, error)
 	RejectCounts(ctx context.Context, tenantID string, start, end time.Time) ([]store.RejectCount, error)

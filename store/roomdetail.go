@@ -28,6 +28,15 @@ type RoomFilter struct {
 	Agent, Team, Channel, Category *string
 }
 
+// Match reports whether room r passes f: the where of f, in Go, for rooms
+// read from the blocks.
+func (f RoomFilter) Match(r *metrics.Room) bool {
+	return (f.Agent == nil || *f.Agent == r.Agent) &&
+		(f.Team == nil || *f.Team == r.Team) &&
+		(f.Channel == nil || *f.Channel == r.Channel) &&
+		(f.Category == nil || *f.Category == r.Category)
+}
+
 // where returns the SQL conditions of f on room_facts, numbering its
 // parameters from next, and their values.
 func (f RoomFilter) where(next int) (string, []any) {

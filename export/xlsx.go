@@ -29,7 +29,7 @@ type XLSXOptions struct {
 // and the rest in a temporary file; the workbook is zipped onto w at the
 // end. Text is always written as text, never as a formula.
 func WriteXLSX(w io.Writer, sheet string, t Table, opts XLSXOptions, rows func(Writer) error) error {
-	f := excelize.NewFile()
+	f := NewWorkbook()
 	defer f.Close()
 	xw := &xlsxWriter{f: f, t: t, lang: opts.Lang, base: sheet, vals: make([]any, len(t.Columns))}
 	if err := xw.styles(); err != nil {

@@ -184,7 +184,12 @@ func computePartials(ctx context.Context, db *store.DB, cfg *metrics.Config, ten
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan job)
-	for range min(runtime.GOMAXPROCS(0), 4, len(days)) {
+	// A decoded block is tens of megabytes: at most one per worker is
+	// decoded at a time, the reader decoding the next while the workers
+	// aggregate (a token per decoded block).
+	workers := min(runtime.GOMAXPROCS(0), 4, len(days))
+	tokens := make(chan struct{}, workers)
+	for range workers {
 		g.Go(func() error {
 			for j := range jobs {
 				aggs := make([]*metrics.Aggregator, len(groupings))
@@ -198,6 +203,7 @@ func computePartials(ctx context.Context, db *store.DB, cfg *metrics.Config, ten
 					return nil
 				})
 				j.b.Release()
+				<-tokens
 				if err != nil {
 					return err
 				}
@@ -214,12 +220,23 @@ func computePartials(ctx context.Context, db *store.DB, cfg *metrics.Config, ten
 	}
 	g.Go(func() error {
 		defer close(jobs)
-		return db.ReadBlocks(gctx, tenantID, days, func(ref store.BlockRef, b store.Block) error {
+		return db.ReadBlocks(gctx, tenantID, days, func(ref store.BlockRef, raw store.Block) error {
+			select {
+			case tokens <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			b, err := raw.Decode()
+			if err != nil {
+				<-tokens
+				return err
+			}
 			select {
 			case jobs <- job{ref, b}:
 				return nil
 			case <-gctx.Done():
 				b.Release()
+				<-tokens
 				return gctx.Err()
 			}
 		})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sqi/export"
 	"sqi/metrics"
 )
 
@@ -19,7 +20,7 @@ import (
 // streamed from the database through excelize's StreamWriter, which spills
 // to a temporary file: memory does not grow with the number of rooms.
 func (g *Generator) WriteWorkbook(ctx context.Context, d *Report, w io.Writer) error {
-	f := excelize.NewFile()
+	f := export.NewWorkbook()
 	defer f.Close()
 	b, err := newBook(f, d)
 	if err != nil {

@@ -478,21 +478,55 @@ func (o roomOrder) before(at int64, id string) bool {
 }
 
 // Block is one stored block: the compressed facts of one tenant's rooms
-// opened on one UTC date.
+// opened on one UTC date, as stored (IPC bytes, valid while the call that
+// gave the block runs) or decoded (Arrow records, owned until Release).
 type Block struct {
 	roomsIPC, turnsIPC []byte
+	rooms, turns       arrow.RecordBatch
 }
 
-// Release drops the block's bytes: the next block's can take their memory.
-func (b *Block) Release() { b.roomsIPC, b.turnsIPC = nil, nil }
+// Decode returns the block decoded: Arrow records that no longer need the
+// stored bytes, to keep beyond the call that gave the block or to hand to
+// another goroutine. The caller releases it.
+func (b Block) Decode() (Block, error) {
+	if b.rooms != nil {
+		return b, nil
+	}
+	rooms, err := readRecord(b.roomsIPC, nil)
+	if err != nil {
+		return Block{}, fmt.Errorf("decode rooms block: %w", err)
+	}
+	turns, err := readRecord(b.turnsIPC, blockTurnSchema)
+	if err != nil {
+		rooms.Release()
+		return Block{}, fmt.Errorf("decode turns block: %w", err)
+	}
+	return Block{rooms: rooms, turns: turns}, nil
+}
 
-// Rooms decodes the block and calls fn with each of its rooms opened in
-// [start, end), in opened_at order. The room passed to fn is reused and
-// carries facts only: no tenant or room id (the room export reads
-// room_facts). Rooms may run concurrently on different blocks.
+// Release drops the block's memory: the next block's can take it.
+func (b *Block) Release() {
+	if b.rooms != nil {
+		b.rooms.Release()
+		b.turns.Release()
+	}
+	*b = Block{}
+}
+
+// Rooms calls fn with each room of the block opened in [start, end), in
+// (opened_at, room_id) order. The room passed to fn is reused and carries
+// the facts of the blocks (metrics.BlockFields), no tenant. Rooms may run
+// concurrently on different blocks.
 func (b Block) Rooms(start, end time.Time, fn func(*metrics.Room) error) error {
+	d, err := b.Decode()
+	if err != nil {
+		return err
+	}
+	if b.rooms == nil {
+		defer d.Release()
+	}
 	var r metrics.Room
-	return decodeBlock(b.roomsIPC, b.turnsIPC, start, end, &r, fn)
+	return walkBlock(d.rooms, d.turns, start, end, &r, fn)
 }
 
 // BlockRef names a stored block: its UTC date and its version, which
@@ -531,7 +565,9 @@ func (db *DB) BlockRefs(ctx context.Context, tenantID string, start, end time.Ti
 
 // ReadBlocks calls fn with each block of tenantID on the given UTC dates,
 // with the version it has now, in date order. A date without a block is
-// skipped. fn owns the block, which it may hand to another goroutine.
+// skipped. The block's bytes are valid during the call: fn keeps the block,
+// or hands it to another goroutine, with Block.Decode, so that what is kept
+// is the decoded block alone, never a copy of its compressed bytes too.
 func (db *DB) ReadBlocks(ctx context.Context, tenantID string, days []time.Time, fn func(BlockRef, Block) error) error {
 	const q = `SELECT day, version, rooms_ipc, turns_ipc FROM room_blocks
 WHERE tenant_id = $1 AND day = ANY($2) ORDER BY day`
@@ -545,9 +581,8 @@ WHERE tenant_id = $1 AND day = ANY($2) ORDER BY day`
 		if err := rows.Scan(&ref.Day, &ref.Version, nil, nil); err != nil {
 			return fmt.Errorf("read blocks: %w", err)
 		}
-		raw := rows.RawValues() // valid until the next row: copied
-		b := Block{roomsIPC: bytes.Clone(raw[2]), turnsIPC: bytes.Clone(raw[3])}
-		if err := fn(ref, b); err != nil {
+		raw := rows.RawValues() // valid until the next row
+		if err := fn(ref, Block{roomsIPC: raw[2], turnsIPC: raw[3]}); err != nil {
 			return err
 		}
 	}
@@ -626,18 +661,7 @@ func readRecord(data []byte, schema *arrow.Schema) (arrow.RecordBatch, error) {
 	return rec, nil
 }
 
-func decodeBlock(roomsIPC, turnsIPC []byte, start, end time.Time, r *metrics.Room, fn func(*metrics.Room) error) error {
-	rooms, err := readRecord(roomsIPC, nil)
-	if err != nil {
-		return fmt.Errorf("decode rooms block: %w", err)
-	}
-	defer rooms.Release()
-	turns, err := readRecord(turnsIPC, blockTurnSchema)
-	if err != nil {
-		return fmt.Errorf("decode turns block: %w", err)
-	}
-	defer turns.Release()
-
+func walkBlock(rooms, turns arrow.RecordBatch, start, end time.Time, r *metrics.Room, fn func(*metrics.Room) error) error {
 	// One typed setter per column, resolved once per block: r is reused,
 	// so each writes through a pointer into it.
 	// Text is copied out of the Arrow buffers once per distinct value of

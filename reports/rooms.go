@@ -110,7 +110,9 @@ func (b *book) rooms(ctx context.Context, db *store.DB, periodLimit int) error {
 	view := metrics.NewView(&d.Config)
 	var cells []metrics.Cell
 	row, limit := 2, roomsLimit(d.Kind, periodLimit)
-	err = db.Rooms(ctx, d.Tenant(), d.Start, d.End, func(r *metrics.Room) error {
+	// One room past the limit tells the sheet it is capped; the query
+	// stops there (a month's remaining rooms are never read).
+	err = db.RoomsPageWhere(ctx, d.Tenant(), d.Start, d.End, store.RoomCursor{}, store.RoomFilter{}, limit+1, func(r *metrics.Room) error {
 		if row-2 == limit {
 			return errEnoughRooms
 		}

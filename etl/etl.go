@@ -146,6 +146,7 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	if _, err := r.recomputeStale(ctx, staleChunk); err != nil {
 		return res, err
 	}
+	blocksAt := r.Now()
 	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: leftover}); err != nil {
 		return res, err
 	}
@@ -157,7 +158,8 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	r.Log.Info("etl run", "events_read", res.EventsRead, "rooms_recomputed", res.RoomsRecomputed,
-		"rooms_changed", res.RoomsChanged, "rejects", res.Rejects, "feed_rejects", res.FeedRejects, "seconds", res.Seconds)
+		"rooms_changed", res.RoomsChanged, "rejects", res.Rejects, "feed_rejects", res.FeedRejects, "seconds", res.Seconds,
+		"blocks_seconds", finished.Sub(blocksAt).Seconds())
 	return res, nil
 }
 

@@ -34,7 +34,7 @@ func BenchmarkReconcileWeek(b *testing.B) {
 	}
 	etlSecs := time.Since(t0).Seconds()
 	t0 = time.Now()
-	n := copyOut(b, db)
+	n := copyOut(b, db, copyBaseline)
 	copySecs := time.Since(t0).Seconds()
 	t0 = time.Now()
 	var keys int64

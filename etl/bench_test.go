@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"runtime"
 	"runtime/metrics"
 	"sync/atomic"
@@ -64,7 +62,7 @@ func benchETL(b *testing.B, days int) {
 		stop := watchHeap()
 		b.StartTimer()
 		t1 := time.Now()
-		r, err := (&etl.Runner{Source: db.Pool, Store: db, Log: slog.New(slog.NewTextHandler(os.Stderr, nil))}).RunOnce(ctx)
+		r, err := (&etl.Runner{Source: db.Pool, Store: db}).RunOnce(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}

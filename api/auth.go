@@ -87,7 +87,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		fail(errBadKey)
 		return
 	}
-	k, err := s.read.APIKey(c.Request.Context(), id)
+	k, err := s.apiKey(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		secretMatches(secret, dummyHash)
 		fail(errBadKey)
@@ -137,7 +137,7 @@ func (s *Server) access(c *gin.Context, mayCreate bool) {
 		s.problem(c, notFoundTenant(id))
 		return
 	}
-	t, err := s.read.Tenant(c.Request.Context(), id)
+	t, err := s.tenant(c.Request.Context(), id)
 	var bad *store.ConfigError
 	switch {
 	case errors.Is(err, store.ErrNotFound) && mayCreate && p.Role == RoleAdmin:

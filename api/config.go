@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -55,6 +56,9 @@ func (s *Server) putConfig(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
+	// This server forgets the old configuration now; the others when
+	// PostgreSQL's notification reaches them (api/lookup.go).
+	s.lookups.forget(store.Change{Kind: "tenant", ID: id}, time.Now())
 	status := http.StatusOK
 	if tenantOf(c) == nil {
 		status = http.StatusCreated

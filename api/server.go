@@ -173,6 +173,7 @@ type Server struct {
 	alerts        AlertsReader
 	liveHeartbeat time.Duration
 	closing       chan struct{} // closed at shutdown: streams end
+	lookups       lookups       // keys and tenants kept while WatchChanges runs
 	closeOnce     sync.Once
 	handler       http.Handler // engine behind compression and CORS
 }

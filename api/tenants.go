@@ -56,7 +56,7 @@ func (s *Server) listTenants(c *gin.Context) {
 			out = append(out, tenantInfo(t))
 		}
 	} else {
-		t, err := s.read.Tenant(c.Request.Context(), p.TenantID)
+		t, err := s.tenant(c.Request.Context(), p.TenantID)
 		var bad *store.ConfigError
 		switch {
 		case errors.Is(err, store.ErrNotFound):

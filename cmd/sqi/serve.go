@@ -345,6 +345,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	// Keys and tenants are kept in memory while their changes are heard.
+	wg.Go(func() { srv.WatchChanges(bgCtx) })
 	for _, svc := range backgroundServices(bg, db, cfg, m, log, lv, notifier) {
 		wg.Go(func() {
 			log.Info("service started", "service", svc.name)

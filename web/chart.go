@@ -44,18 +44,20 @@ const (
 	padBot   = 34.0
 )
 
-// niceMax is a round top for an axis holding values up to v.
+// niceMax is a round top for an axis of four steps holding values up to
+// v: each step 1, 2 or 5 times a power of ten (0, 10, 20, 30, 40).
 func niceMax(v float64) float64 {
 	if v <= 0 || math.IsNaN(v) {
-		return 1
+		return 4
 	}
-	exp := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if v <= m*exp {
-			return m * exp
+	step := v / 4
+	exp := math.Pow(10, math.Floor(math.Log10(step)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if step <= m*exp {
+			return 4 * m * exp
 		}
 	}
-	return 10 * exp
+	return 40 * exp
 }
 
 func seriesMax(ss []series) float64 {
@@ -87,6 +89,9 @@ func (c *chart) SVG() template.HTML {
 	leftMax := c.LeftMax
 	if leftMax == 0 {
 		leftMax = niceMax(seriesMax(c.Left))
+		if len(c.Left) > 0 && c.Left[0].Kind == kindCount {
+			leftMax = max(leftMax, 4) // whole counts on every line
+		}
 	}
 	rightMax := c.RightMax
 	if rightMax == 0 {

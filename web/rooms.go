@@ -186,7 +186,7 @@ func (a *App) roomsPage(c *gin.Context) {
 	for _, r := range body.Rooms {
 		row := tableRow{}
 		for _, col := range roomColumns {
-			cell := tableCell{Raw: cellRaw(r[col]), Text: fieldText(col, r[col], lang)}
+			cell := tableCell{Raw: cellRaw(r[col]), Text: fieldText(col, r[col], lang), Num: tb.Cols[len(row.Cells)].Numeric}
 			if col == "room_id" {
 				rq := url.Values{}
 				if h := form["hours"]; h != "" {
@@ -242,10 +242,10 @@ type turnView struct {
 }
 
 type eventView struct {
-	ID                                                      int64
+	ID                                                     int64
 	At, Type, Actor, Agent, Team, Channel, Category, Score string
-	Rejected                                                string
-	Raw                                                     string
+	Rejected                                               string
+	Raw                                                    string
 }
 
 type rejectView struct {

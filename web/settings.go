@@ -98,6 +98,48 @@ func (f settingsForm) rowsOf(prefix string) int {
 	return n
 }
 
+// tableFields are the fields of each table of the form; a row whose text
+// fields (the first list) are all empty is blank.
+var tableFields = map[string][2][]string{
+	"comp":  {{"name", "target", "worst", "weight"}, {"metric"}},
+	"grade": {{"grade", "min"}, nil},
+	"rule":  {{"name", "window", "threshold", "min_rooms"}, {"metric", "op"}},
+	"hook":  {{"url", "secret"}, nil},
+}
+
+// compact drops the blank rows of the form's tables and numbers the
+// others from 0, so that the page shows them, and its problems, in order.
+func (f settingsForm) compact() settingsForm {
+	out := url.Values{}
+	for k, v := range f.v {
+		prefix, _, _ := strings.Cut(k, ".")
+		if _, ok := tableFields[prefix]; !ok {
+			out[k] = v
+		}
+	}
+	for prefix, fields := range tableFields {
+		n := 0
+		for i := range f.rowsOf(prefix) {
+			p := fmt.Sprintf("%s.%d.", prefix, i)
+			blank := true
+			for _, name := range fields[0] {
+				if f.get(p+name) != "" {
+					blank = false
+				}
+			}
+			if blank {
+				continue
+			}
+			q := fmt.Sprintf("%s.%d.", prefix, n)
+			for _, name := range append(slices.Clone(fields[0]), fields[1]...) {
+				out.Set(q+name, f.v.Get(p+name))
+			}
+			n++
+		}
+	}
+	return settingsForm{out}
+}
+
 // formFromConfig is the form of a configuration (GET config's: webhook
 // URLs and secrets masked).
 func formFromConfig(cfg *metrics.Config) settingsForm {
@@ -362,7 +404,7 @@ func (a *App) saveSettings(c *gin.Context) {
 		a.errorPage(c, http.StatusBadRequest, "apiProblem", err.Error())
 		return
 	}
-	form := settingsForm{c.Request.PostForm}
+	form := settingsForm{c.Request.PostForm}.compact()
 	b := form.build(t.ID, lang)
 	if len(b.errs) > 0 {
 		v := a.settingsView(c, form, b.errs, lang)
@@ -443,12 +485,12 @@ func (a *App) saveSettings(c *gin.Context) {
 // previewView is what the posted configuration would make of the last
 // 30 days' SQI, beside what it is.
 type previewView struct {
-	Range             string
-	Current, Proposed tile
+	Range              string
+	Current, Proposed  tile
 	CurGrade, NewGrade string
-	Change            *changeView
-	Days              []previewDay
-	Chart             *chart
+	Change             *changeView
+	Days               []previewDay
+	Chart              *chart
 }
 
 type previewDay struct {
@@ -522,6 +564,9 @@ func (a *App) settingsView(c *gin.Context, f settingsForm, errs map[string]strin
 	}
 	sel := func(fl field, values []string, labels func(string) string) field {
 		fl.Type = "select"
+		if fl.Value == "" {
+			fl.Options = append(fl.Options, option{"", "–", true})
+		}
 		for _, val := range values {
 			fl.Options = append(fl.Options, option{val, labels(val), fl.Value == val})
 		}

@@ -106,6 +106,7 @@ type tableRow struct {
 
 type tableCell struct {
 	Raw, Text string
+	Num       bool // a number: aligned right
 	Change    *changeView
 	Link      string
 }
@@ -135,7 +136,7 @@ func changeOf(raw json.RawMessage, name, lang string) *changeView {
 	if cv.Class == "" {
 		switch dir := metrics.Better(name); {
 		case dir == 0:
-			cv.Class, cv.Word = "flat", texts[lang]["changed"]
+			cv.Class = "flat" // neither good nor bad: the arrow and the sign say it
 		case (*v > 0) == (dir > 0):
 			cv.Class, cv.Word = "better", texts[lang]["better"]
 		default:
@@ -478,14 +479,14 @@ func (a *App) sqiTable(body *sqiBody, cfg *metrics.Config, f trendsForm, base, l
 				tr.Cells = append(tr.Cells, tableCell{Raw: cellRaw(r["grade"]), Text: cmp.Or(g, "–")})
 				continue
 			}
-			cell := tableCell{Raw: cellRaw(r[m]), Text: formatNumber(number(r[m]), kindOf(m), lang)}
+			cell := tableCell{Raw: cellRaw(r[m]), Text: formatNumber(number(r[m]), kindOf(m), lang), Num: true}
 			if compare {
 				cell.Change = changeOf(change[m], m, lang)
 			}
 			tr.Cells = append(tr.Cells, cell)
 		}
 		for _, cname := range comps {
-			tr.Cells = append(tr.Cells, tableCell{Raw: cellRaw(rowComps[cname]), Text: formatNumber(number(rowComps[cname]), kindPoints, lang)})
+			tr.Cells = append(tr.Cells, tableCell{Raw: cellRaw(rowComps[cname]), Text: formatNumber(number(rowComps[cname]), kindPoints, lang), Num: true})
 		}
 		tb.Rows = append(tb.Rows, tr)
 	}
@@ -571,4 +572,3 @@ func drillURL(base string, body *sqiBody, r apiRow, hours string) string {
 	}
 	return withQuery(base+"/rooms", q)
 }
-

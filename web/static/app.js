@@ -23,10 +23,10 @@
         if (!r.ok) return;
         panel.innerHTML = await r.text();
         const asOf = document.getElementById("as-of");
-        say(state.dataset.updated + " " + (asOf ? asOf.textContent : ""));
+        say(state.dataset.textUpdated + " " + (asOf ? asOf.textContent : ""));
         panel.dispatchEvent(new CustomEvent("live-updated", { bubbles: true }));
       } catch (e) {
-        say(state.dataset.offline);
+        say(state.dataset.textLost);
       } finally {
         loading = null;
       }
@@ -36,11 +36,11 @@
   const es = new EventSource(streamURL);
   es.addEventListener("live", () => {
     // The stream sends the current view at once: the page has it.
-    if (first) { first = false; say(state.dataset.online); return; }
+    if (first) { first = false; say(state.dataset.textLive); return; }
     reload();
   });
-  es.addEventListener("open", () => say(state.dataset.online));
-  es.addEventListener("error", () => { first = true; say(state.dataset.offline); });
+  es.addEventListener("open", () => say(state.dataset.textLive));
+  es.addEventListener("error", () => { first = true; say(state.dataset.textLost); });
 })();
 
 (function sorting() {

@@ -45,14 +45,18 @@ const (
 )
 
 // niceMax is a round top for an axis of four steps holding values up to
-// v: each step 1, 2 or 5 times a power of ten (0, 10, 20, 30, 40).
+// v: each step 1, 2, 3, 4 or 5 times a power of ten (0, 3, 6, 9, 12), or
+// 1.5 or 2.5 times one from 15 up (0, 25, 50, 75, 100).
 func niceMax(v float64) float64 {
 	if v <= 0 || math.IsNaN(v) {
 		return 4
 	}
 	step := v / 4
 	exp := math.Pow(10, math.Floor(math.Log10(step)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 10} {
+		if (m == 1.5 || m == 2.5) && exp < 10 {
+			continue // only where the ticks stay whole (15, 25…)
+		}
 		if step <= m*exp {
 			return 4 * m * exp
 		}

@@ -48,7 +48,7 @@ func chromiumBin(t testing.TB) string {
 // tab is a headless Chromium of its own (its own profile: cookies) with
 // one tab, recording the console's errors.
 type tab struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	mu     sync.Mutex
 	errors []string
@@ -57,7 +57,7 @@ type tab struct {
 	expected []string
 }
 
-func newTab(t *testing.T, width, height int) *tab {
+func newTab(t testing.TB, width, height int) *tab {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumBin(t)), chromedp.NoSandbox,
 		chromedp.WindowSize(width, height), chromedp.Flag("lang", "ko-KR"), chromedp.Flag("font-render-hinting", "none"))

@@ -3,10 +3,16 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"sqi/metrics"
+	"sqi/query"
 	"sqi/store"
 )
 
@@ -88,6 +94,42 @@ func (s *Server) Allow(p Principal) error {
 		s.metrics.limited.WithLabelValues("rate").Inc()
 		return &Error{Status: http.StatusTooManyRequests, Type: "rate-limited", RetryAfter: wait,
 			Detail: "too many requests for this session: wait a moment, then reload"}
+	}
+	return nil
+}
+
+// CheckSQIParams checks the parameters of GET /v1/tenants/{t}/sqi as the
+// route does before it computes anything: nil when they are good, else the
+// *Error (400, naming the parameter) the route would answer. The web app
+// checks a page's query with it before it starts to send the page.
+func CheckSQIParams(tenant string, v url.Values) error {
+	for name := range v {
+		if !slices.Contains(sqiParams, name) {
+			return paramProblem(&query.ParamError{Param: name, Detail: fmt.Sprintf("unknown parameter %s: this route accepts %s", quote(name), strings.Join(sqiParams, ", "))})
+		}
+	}
+	if _, _, _, err := checkSQI(tenant, v); err != nil {
+		var pe *query.ParamError
+		if errors.As(err, &pe) {
+			return paramProblem(pe)
+		}
+		return err
+	}
+	return nil
+}
+
+// CheckConfig checks a configuration document for tenant as PUT config
+// and config/preview check it, every problem at once, each naming its
+// field; masked webhook values, which stand for the stored ones, are
+// taken as they are. nil when it is good, else the *Error (400, Errors
+// listing the problems) the routes would answer.
+func CheckConfig(tenant string, doc []byte) error {
+	raw, err := withTenantID(doc, tenant)
+	if err != nil {
+		return err
+	}
+	if _, err := metrics.ParseConfig(raw); err != nil {
+		return configProblem(err)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,7 +44,10 @@ func newBenchServer(b *testing.B, db *store.DB) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	app, err := web.New(web.Deps{API: srv, Store: db, Log: log}, web.DefaultConfig())
+	// The web app's clock is the day after the month, so that the
+	// settings' preview of the last 30 days is the month.
+	now := func() time.Time { return benchdata.Start.AddDate(0, 0, benchdata.Days).Add(3 * time.Hour) }
+	app, err := web.New(web.Deps{API: srv, Store: db, Log: log, Now: now}, web.DefaultConfig())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -152,6 +157,11 @@ func BenchmarkWebFirstPaint(b *testing.B) {
 		{"quality-month", "/quality?" + month, "/rejects?" + month},
 		{"settings", "/settings", "/config"},
 	}
+	b.Run("settings-preview", func(b *testing.B) {
+		for range b.N {
+			benchPreview(b, db, tenant, key)
+		}
+	})
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
 			for range b.N {
@@ -201,4 +211,65 @@ func BenchmarkWebFirstPaint(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchPreview measures the page of a settings preview (a changed weight:
+// a configuration never computed, so the preview's numbers are cold),
+// beside the API's POST /config/preview of the same document on a fresh
+// server.
+func benchPreview(b *testing.B, db *store.DB, tenant, key string) {
+	b.Helper()
+	weight := fmt.Sprint(20 + time.Now().UnixNano()%50) // a weight never previewed
+	s := newBenchServer(b, db)
+	req, _ := http.NewRequest(http.MethodGet, s.ts.URL+"/v1/tenants/"+tenant+"/config", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cfg map[string]any
+	json.NewDecoder(resp.Body).Decode(&cfg)
+	resp.Body.Close()
+	comps := cfg["components"].(map[string]any)
+	comps["service_level"].(map[string]any)["weight"] = json.Number(weight + "1")
+	doc, _ := json.Marshal(cfg)
+	day := benchdata.Start.AddDate(0, 0, benchdata.Days)
+	q := "?from=" + day.AddDate(0, 0, -30).Format("2006-01-02") + "&to=" + day.AddDate(0, 0, -1).Format("2006-01-02")
+	req, _ = http.NewRequest(http.MethodPost, s.ts.URL+"/v1/tenants/"+tenant+"/config/preview"+q, bytes.NewReader(doc))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	apiCold := time.Since(start)
+	s.close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("preview: %d", resp.StatusCode)
+	}
+
+	s = newBenchServer(b, db)
+	defer s.close()
+	tb := newTab(b, 1280, 900)
+	tb.navigate(s.ts.URL + "/signin")
+	tb.do(chromedp.SendKeys(chromedp.ID("key"), key))
+	tb.submit(chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	tb.navigate(s.ts.URL + "/t/" + tenant + "/settings")
+	name := eval[string](tb, `document.querySelector('input[value="service_level"]').name.replace(".name", ".weight")`)
+	tb.do(chromedp.SetValue(chromedp.CSS(`input[name="`+name+`"]`), weight))
+	tb.submit(chromedp.Click(chromedp.ID("preview-button")))
+	p := eval[paint](tb, `(() => {
+  const n = performance.getEntriesByType("navigation")[0];
+  const f = performance.getEntriesByName("first-contentful-paint")[0];
+  return {fcp: f ? f.startTime : -1, ttfb: n.responseStart, load: n.loadEventEnd};
+})()`)
+	if eval[int](tb, `document.querySelectorAll("#preview").length`) != 1 {
+		b.Fatal("no preview")
+	}
+	b.ReportMetric(p.FCP, "fcp-cold-ms")
+	b.ReportMetric(p.Load, "load-cold-ms")
+	b.ReportMetric(float64(apiCold.Microseconds())/1000, "api-cold-ms")
 }

@@ -63,7 +63,7 @@ func newTab(t testing.TB, width, height int) *tab {
 		chromedp.WindowSize(width, height), chromedp.Flag("lang", "ko-KR"), chromedp.Flag("font-render-hinting", "none"))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
 	tb := &tab{t: t, ctx: ctx}
 	t.Cleanup(func() {
 		cancelTime()

@@ -211,6 +211,9 @@ func TestAssets(t *testing.T) {
 	if resp, _ := c.get("/assets/app.000000000000.css"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown asset: %d", resp.StatusCode)
 	}
+	if !strings.HasPrefix(page, "<!doctype html>") || !strings.HasSuffix(strings.TrimSpace(page), "</html>") || strings.Count(page, "<main") != 1 {
+		t.Errorf("the page is not one whole document:\n%s", page)
+	}
 	if !strings.Contains(page, `<script src="/assets/app.`) || strings.Contains(page, "<script>") || strings.Contains(page, " style=") {
 		t.Error("the page has inline script or style")
 	}

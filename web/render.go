@@ -61,6 +61,9 @@ type page struct {
 	Wall    bool // the Live page as a wall screen: no navigation
 	// Fragment: render only the page's "content" (the live panel).
 	Fragment bool
+	// Failure and FailureDetail say why the numbers of a streamed page
+	// are missing (a key of the texts, and the API's detail).
+	Failure, FailureDetail string
 }
 
 // sessionView is the session as the layout shows it.
@@ -102,6 +105,45 @@ func (a *App) render(c *gin.Context, status int, name string, p *page) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderStream answers 200 with a page in two parts: the layout and the
+// page's "top" (its title and form) are sent at once, so the browser
+// paints them while compute gets the numbers, then the page's "rest" and
+// the end of the layout. The parameters are checked before (a bad one is
+// answered with render and its status); a failure of compute is shown
+// where the numbers would be.
+func (a *App) renderStream(c *gin.Context, name string, p *page, compute func() error) {
+	a.fill(c, p)
+	t := a.pages.t[name]
+	var buf bytes.Buffer
+	write := func(tmpls ...string) bool {
+		buf.Reset()
+		for _, n := range tmpls {
+			if err := t.ExecuteTemplate(&buf, n, p); err != nil {
+				a.log.Error("render page", "page", name, "err", err)
+				return false
+			}
+		}
+		_, err := c.Writer.Write(buf.Bytes())
+		c.Writer.Flush()
+		return err == nil
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(http.StatusOK)
+	if !write("pageStart", "top") {
+		c.Abort()
+		return
+	}
+	if err := compute(); err != nil {
+		_, p.Failure, p.FailureDetail = a.failure(c, err)
+		write("streamFailure", "pageEnd")
+		c.Abort()
+		return
+	}
+	write("rest", "pageEnd")
+	c.Abort()
 }
 
 // fill completes the layout's part of a page: the locale, the session,
@@ -181,31 +223,38 @@ func (a *App) errorPage(c *gin.Context, status int, message, detail string) {
 // fail answers an error: the API's problem as its status and detail, a
 // failure of ours as a 500 whose cause goes to the log only.
 func (a *App) fail(c *gin.Context, err error) {
-	if e, ok := asAPIError(err); ok {
-		switch e.Status {
-		case http.StatusNotFound:
-			a.errorPage(c, http.StatusNotFound, "notFound", "")
-		case http.StatusForbidden:
-			a.errorPage(c, http.StatusForbidden, "forbiddenSettings", "")
-		case http.StatusTooManyRequests:
-			a.errorPage(c, http.StatusTooManyRequests, "tooMany", "")
-		default:
-			a.errorPage(c, e.Status, "apiProblem", e.Detail)
-		}
-		return
-	}
-	var ae *api.Error
-	if errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests {
-		a.errorPage(c, http.StatusTooManyRequests, "tooMany", "")
-		return
-	}
 	if ctxDone(c.Request.Context()) {
 		c.Abort()
 		return
 	}
+	status, msg, detail := a.failure(c, err)
+	a.errorPage(c, status, msg, detail)
+}
+
+// failure is the status, the message (a key of the texts) and the detail
+// that an error is shown with; a failure of ours is logged.
+func (a *App) failure(c *gin.Context, err error) (int, string, string) {
+	if e, ok := asAPIError(err); ok {
+		switch e.Status {
+		case http.StatusNotFound:
+			return http.StatusNotFound, "notFound", ""
+		case http.StatusForbidden:
+			return http.StatusForbidden, "forbiddenSettings", ""
+		case http.StatusTooManyRequests:
+			return http.StatusTooManyRequests, "tooMany", ""
+		}
+		return e.Status, "apiProblem", e.Detail
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests {
+		return ae.Status, "tooMany", ""
+	}
+	if errors.As(err, &ae) && ae.Status < 500 {
+		return ae.Status, "apiProblem", ae.Detail
+	}
 	id := c.Writer.Header().Get("X-Request-ID")
 	a.log.Error("web page failed", "request_id", id, "path", c.Request.URL.Path, "err", err)
-	a.errorPage(c, http.StatusInternalServerError, "internal", id)
+	return http.StatusInternalServerError, "internal", id
 }
 
 const ctxTenant = "web.tenant"

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -418,22 +419,11 @@ func (a *App) saveSettings(c *gin.Context) {
 	}
 	sum := sha256.Sum256(doc)
 	hash := hex.EncodeToString(sum[:])
-	action := c.PostForm("action")
-	notice := ""
-	if action == "save" && c.PostForm("previewed") != hash {
-		action, notice = "preview", "changedSincePreview"
-	}
-	problems := func(err error) bool {
-		e, ok := asAPIError(err)
-		if !ok || (e.Status != http.StatusBadRequest && e.Status != http.StatusConflict) {
-			return false
-		}
+	// problems shows the API's problems of the document beside their
+	// fields (those that name none above the form).
+	problems := func(list []string) *settingsView {
 		errs := map[string]string{}
 		var general []string
-		list := e.Errors
-		if len(list) == 0 {
-			list = []string{e.Detail}
-		}
 		for _, p := range list {
 			if f := b.fieldOf(p); f != "" {
 				if errs[f] != "" {
@@ -447,12 +437,44 @@ func (a *App) saveSettings(c *gin.Context) {
 		v := a.settingsView(c, form, errs, lang)
 		v.Errors = append(v.Errors, general...)
 		v.HasErrors = true
-		a.render(c, e.Status, "settings", &page{Title: "settingsTitle", Body: v, Nav: "settings"})
-		return true
+		return v
+	}
+	// refused is the status and the problems of a document the API
+	// refuses (its check, PUT or preview).
+	refused := func(err error) (int, []string, bool) {
+		status, list, detail := 0, []string(nil), ""
+		var ae *api.Error
+		if errors.As(err, &ae) {
+			status, list, detail = ae.Status, ae.Errors, ae.Detail
+		} else if e, ok := asAPIError(err); ok {
+			status, list, detail = e.Status, e.Errors, e.Detail
+		}
+		if status != http.StatusBadRequest && status != http.StatusConflict {
+			return 0, nil, false
+		}
+		if len(list) == 0 {
+			list = []string{detail}
+		}
+		return status, list, true
+	}
+	if err := api.CheckConfig(t.ID, doc); err != nil {
+		status, list, ok := refused(err)
+		if !ok {
+			a.fail(c, err)
+			return
+		}
+		a.render(c, status, "settings", &page{Title: "settingsTitle", Body: problems(list), Nav: "settings"})
+		return
+	}
+	action := c.PostForm("action")
+	notice := ""
+	if action == "save" && c.PostForm("previewed") != hash {
+		action, notice = "preview", "changedSincePreview"
 	}
 	if action == "save" {
 		err := a.call(c, s, http.MethodPut, tenantPath(t.ID, "config"), nil, doc, nil)
-		if problems(err) {
+		if status, list, ok := refused(err); ok {
+			a.render(c, status, "settings", &page{Title: "settingsTitle", Body: problems(list), Nav: "settings"})
 			return
 		}
 		if err != nil {
@@ -462,24 +484,29 @@ func (a *App) saveSettings(c *gin.Context) {
 		a.redirect(c, t.Base+"/settings?saved=1")
 		return
 	}
+	// The preview computes the range twice (a configuration never seen is
+	// computed cold): the page is sent first, the preview when it is done.
+	v := a.settingsView(c, form, nil, lang)
+	v.Notice = notice
+	p := &page{Title: "settingsTitle", Body: v, Nav: "settings"}
 	today := a.today(&t.Config)
 	q := url.Values{"from": {today.AddDate(0, 0, -30).Format("2006-01-02")}, "to": {today.AddDate(0, 0, -1).Format("2006-01-02")}}
-	var pb api.PreviewBody
-	err = a.call(c, s, http.MethodPost, tenantPath(t.ID, "config", "preview"), q, doc, &pb)
-	if problems(err) {
-		return
-	}
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	v := a.settingsView(c, form, nil, lang)
-	if v.Preview, err = previewOf(&pb, lang); err != nil {
-		a.fail(c, err)
-		return
-	}
-	v.Previewed, v.Notice = hash, notice
-	a.render(c, http.StatusOK, "settings", &page{Title: "settingsTitle", Body: v, Nav: "settings"})
+	a.renderStream(c, "settings", p, func() error {
+		var pb api.PreviewBody
+		err := a.call(c, s, http.MethodPost, tenantPath(t.ID, "config", "preview"), q, doc, &pb)
+		if _, list, ok := refused(err); ok {
+			p.Body = problems(list)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if v.Preview, err = previewOf(&pb, lang); err != nil {
+			return err
+		}
+		v.Previewed = hash
+		return nil
+	})
 }
 
 // previewView is what the posted configuration would make of the last

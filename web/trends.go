@@ -3,14 +3,16 @@ package web
 import (
 	"cmp"
 	"encoding/json"
-	"net/http"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/errgroup"
 
+	"sqi/api"
 	"sqi/metrics"
 )
 
@@ -226,67 +228,60 @@ func (a *App) trendsPage(c *gin.Context) {
 	v := &trendsView{Base: t.Base, Form: f, Errors: map[string]string{}}
 	v.fillOptions(lang, today, c.Request.URL)
 
-	api := url.Values{"from": {f.From}, "to": {f.To}, "group_by": {f.GroupBy}}
+	apiQ := url.Values{"from": {f.From}, "to": {f.To}, "group_by": {f.GroupBy}}
 	for k, val := range map[string]string{"hours": f.Hours, "compare": f.Compare} {
 		if val != "" {
-			api.Set(k, val)
+			apiQ.Set(k, val)
 		}
 	}
-	var body sqiBody
-	err := a.get(c, s, tenantPath(t.ID, "sqi"), api, &body)
-	if e, ok := asAPIError(err); ok && e.Status == http.StatusBadRequest {
-		v.Errors[e.Param] = e.Detail
-		a.render(c, http.StatusBadRequest, "trends", &page{Title: "trendsTitle", Body: v, Nav: "trends"})
+	p := &page{Title: "trendsTitle", Body: v, Nav: "trends"}
+	var bad *api.Error
+	if err := api.CheckSQIParams(t.ID, apiQ); errors.As(err, &bad) {
+		v.Errors[bad.Param] = bad.Detail
+		a.render(c, bad.Status, "trends", p)
 		return
-	}
-	if e, ok := asAPIError(err); ok && e.Status == http.StatusUnprocessableEntity {
-		v.Errors["group_by"] = e.Detail
-		a.render(c, http.StatusUnprocessableEntity, "trends", &page{Title: "trendsTitle", Body: v, Nav: "trends"})
-		return
-	}
-	if err != nil {
+	} else if err != nil {
 		a.fail(c, err)
 		return
 	}
-	v.Range = formatDateText(body.From, lang) + " – " + formatDateText(body.To, lang)
-	if body.Compare != "" {
-		v.Prev = formatDateText(body.PreviousFrom, lang) + " – " + formatDateText(body.PreviousTo, lang)
-	}
-
-	// The chart: over time, one series per measure; its rows are the
-	// table's when the table is grouped by time alone.
-	chartGrain := cmp.Or(grain, "day")
-	chartRows := body.Rows
-	if grain == "" || len(others) > 0 {
-		var cb sqiBody
-		cq := url.Values{"from": {f.From}, "to": {f.To}, "group_by": {chartGrain}}
-		if f.Hours != "" {
-			cq.Set("hours", f.Hours)
+	// The page is sent while the numbers are computed (a cold month of
+	// rooms takes a second or two): the table's rows and, for a grouping
+	// by more than time, the chart's rows by time, at once.
+	a.renderStream(c, "trends", p, func() error {
+		chartGrain := cmp.Or(grain, "day")
+		var body, cb sqiBody
+		g, _ := errgroup.WithContext(c.Request.Context())
+		g.Go(func() error { return a.get(c, s, tenantPath(t.ID, "sqi"), apiQ, &body) })
+		timeOnly := grain != "" && len(others) == 0
+		if !timeOnly {
+			cq := url.Values{"from": {f.From}, "to": {f.To}, "group_by": {chartGrain}}
+			if f.Hours != "" {
+				cq.Set("hours", f.Hours)
+			}
+			g.Go(func() error { return a.get(c, s, tenantPath(t.ID, "sqi"), cq, &cb) })
 		}
-		if err := a.get(c, s, tenantPath(t.ID, "sqi"), cq, &cb); err != nil {
-			a.fail(c, err)
-			return
+		if err := g.Wait(); err != nil {
+			return err
 		}
-		chartRows = cb.Rows
-	}
-	v.Chart = trendChart(chartRows, chartGrain, f.Metric, lang)
-
-	v.Table = a.sqiTable(&body, &t.Config, f, t.Base, lang, c.Request.URL)
-	names := tableMetrics
-	if f.All {
-		names = metrics.ScoreableMetrics()
-	}
-	for _, n := range append([]string{"sqi"}, names...) {
-		v.Defs = append(v.Defs, tile{Name: n, Label: metricLabel(n, lang), Def: metricDef(n, lang)})
-	}
-	dq := url.Values{"from": {body.From}, "to": {body.To}, "group_by": {f.GroupBy}}
-	for k, val := range map[string]string{"hours": f.Hours, "compare": f.Compare} {
-		if val != "" {
-			dq.Set(k, val)
+		if timeOnly {
+			cb = body
 		}
-	}
-	v.Downs = downloads(t.Base+"/download/sqi", dq, lang)
-	a.render(c, http.StatusOK, "trends", &page{Title: "trendsTitle", Body: v, Nav: "trends"})
+		v.Range = formatDateText(body.From, lang) + " – " + formatDateText(body.To, lang)
+		if body.Compare != "" {
+			v.Prev = formatDateText(body.PreviousFrom, lang) + " – " + formatDateText(body.PreviousTo, lang)
+		}
+		v.Chart = trendChart(cb.Rows, chartGrain, f.Metric, lang)
+		v.Table = a.sqiTable(&body, &t.Config, f, t.Base, lang, c.Request.URL)
+		names := tableMetrics
+		if f.All {
+			names = metrics.ScoreableMetrics()
+		}
+		for _, n := range append([]string{"sqi"}, names...) {
+			v.Defs = append(v.Defs, tile{Name: n, Label: metricLabel(n, lang), Def: metricDef(n, lang)})
+		}
+		v.Downs = downloads(t.Base+"/download/sqi", apiQ, lang)
+		return nil
+	})
 }
 
 // downloads are the links to the files of a table: xlsx and csv with the

@@ -180,7 +180,8 @@ func (b *tab) readable() {
 	defer b.do(chromedp.EmulateViewport(1280, 900))
 	overflow := eval[int](b, `document.documentElement.scrollWidth - window.innerWidth`)
 	if overflow > 0 {
-		b.t.Errorf("%s at 200 %%: the page is %d pixels wider than the window", b.location(), overflow)
+		wide := eval[[]string](b, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right).slice(0, 8).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))`)
+		b.t.Errorf("%s at 200 %%: the page is %d pixels wider than the window: %v", b.location(), overflow, wide)
 	}
 }
 
@@ -512,6 +513,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("data quality shows /rejects", func(t *testing.T) {
 		m.t = t
 		m.navigate(base + "/t/acme/quality")
+		m.readable()
 		var rej struct {
 			Total int64 `json:"total"`
 		}
@@ -538,6 +540,11 @@ func TestBrowser(t *testing.T) {
 		before := sqiOf()
 		m.navigate(base + "/t/acme/settings")
 		m.shot("settings", 1100)
+		unlabelled := eval[[]string](m, `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")].filter(e => !e.labels || e.labels.length === 0 || !e.labels[0].textContent.trim()).map(e => e.name)`)
+		if len(unlabelled) > 0 {
+			t.Errorf("settings fields without a label: %v", unlabelled)
+		}
+		m.readable()
 		weight := eval[string](m, `document.querySelector('input[value="service_level"]').name.replace(".name", ".weight")`)
 		m.do(chromedp.SetValue(chromedp.CSS(`input[name="`+weight+`"]`), "80"))
 		m.submit(chromedp.Click(chromedp.ID("preview-button")))

@@ -35,12 +35,18 @@
   }
   const es = new EventSource(streamURL);
   es.addEventListener("live", () => {
-    // The stream sends the current view at once: the page has it.
+    // The stream sends the current view at once: the page just loaded
+    // has it. After a reconnection it may be newer than the page's.
     if (first) { first = false; say(state.dataset.textLive); return; }
     reload();
   });
   es.addEventListener("open", () => say(state.dataset.textLive));
-  es.addEventListener("error", () => { first = true; say(state.dataset.textLost); });
+  es.addEventListener("error", () => {
+    say(state.dataset.textLost);
+    // A stream refused (no data yet, the session ended) is not retried by
+    // the browser: the page is loaded again a little later.
+    if (es.readyState === EventSource.CLOSED) setTimeout(() => window.location.reload(), 10000);
+  });
 })();
 
 (function sorting() {

@@ -33,6 +33,7 @@ var texts = map[string]map[string]string{
 		"internal":          "내부 오류가 발생했습니다. 운영자에게 이 요청 ID를 알려 주세요:",
 		"tooMany":           "요청이 너무 많습니다. 잠시 뒤 다시 시도하세요.",
 		"apiProblem":        "요청을 처리할 수 없습니다:",
+		"unavailable":       "데이터베이스가 응답하지 않습니다. 잠시 뒤 다시 시도하세요.",
 		"backHome":          "처음으로",
 		// Tenants.
 		"tenantsTitle": "고객사 선택", "tenantsHelp": "볼 고객사를 고르세요.", "colTenant": "고객사 ID", "tenantName": "이름",
@@ -153,6 +154,7 @@ var texts = map[string]map[string]string{
 		"internal":          "An internal error occurred. Give an operator this request id:",
 		"tooMany":           "Too many requests. Wait a moment, then try again.",
 		"apiProblem":        "The request cannot be done:",
+		"unavailable":       "The database does not answer. Try again in a moment.",
 		"backHome":          "Back to the start",
 		"tenantsTitle":      "Tenants", "tenantsHelp": "Pick the tenant to look at.", "colTenant": "Tenant id", "tenantName": "Name",
 		"timezone": "Time zone", "locale": "Language",

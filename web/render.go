@@ -14,6 +14,7 @@ import (
 
 	"sqi/api"
 	"sqi/metrics"
+	"sqi/store"
 )
 
 //go:embed templates/*.html
@@ -251,6 +252,10 @@ func (a *App) failure(c *gin.Context, err error) (int, string, string) {
 	}
 	if errors.As(err, &ae) && ae.Status < 500 {
 		return ae.Status, "apiProblem", ae.Detail
+	}
+	if store.Unavailable(err) {
+		c.Header("Retry-After", "5")
+		return http.StatusServiceUnavailable, "unavailable", ""
 	}
 	id := c.Writer.Header().Get("X-Request-ID")
 	a.log.Error("web page failed", "request_id", id, "path", c.Request.URL.Path, "err", err)

@@ -159,7 +159,7 @@ func (a *App) Register(r gin.IRouter) {
 // contentSecurityPolicy allows what the pages are made of and nothing
 // else: their own stylesheet, script and images (the SVG charts are in
 // the page), no inline script or style, no frames, forms to this site.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // headers sets the security headers of every answer of the web app.

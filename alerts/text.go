@@ -11,22 +11,14 @@ import (
 	"sqi/store"
 )
 
-// nowLabels are the labels of the now metrics, English and Korean.
-var nowLabels = map[string][2]string{
-	metrics.NowWaiting:     {"Customers waiting", "대기 중 고객"},
-	metrics.NowLongestWait: {"Longest wait", "최장 대기 시간"},
-	metrics.NowInProgress:  {"Chats in progress", "상담 중"},
-	metrics.NowAgentsBusy:  {"Busy agents", "상담 중 상담원"},
-}
-
 // metricLabel is the label of a rule's metric in the tenant's locale.
 func metricLabel(name, locale string) string {
 	k := 0
 	if locale == "ko" {
 		k = 1
 	}
-	if l, ok := nowLabels[name]; ok {
-		return l[k]
+	if l, ok := metrics.NowTerms[name]; ok {
+		return l.Label(locale)
 	}
 	if name == metrics.MetricSQI {
 		return "SQI"

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,6 +35,9 @@ func (p Principal) Manages(tenantID string) bool {
 const (
 	ctxPrincipal = "sqi.principal"
 	ctxTenant    = "sqi.tenant"
+	// ctxInternal marks a request made by the web app for a session
+	// (ServeAs): the web app counts its page against the key's rate once.
+	ctxInternal = "sqi.internal"
 )
 
 func principalOf(c *gin.Context) (Principal, bool) {
@@ -57,20 +62,20 @@ var dummyHash = make([]byte, 32)
 
 // authenticate checks the bearer key: 401 without one or with a bad one.
 // A client address whose failures exceed AuthFailRate gets 429 before
-// anything is looked up.
+// anything is looked up. A request that the web app makes for one of its
+// sessions (ServeAs) carries its principal already.
 func (s *Server) authenticate(c *gin.Context) {
-	addr, now := c.ClientIP(), s.now()
-	if blocked, wait := s.auth.blocked(addr, now); blocked {
-		c.Set(ctxQuiet, true)
-		s.metrics.limited.WithLabelValues("auth").Inc()
-		s.problem(c, &Error{Status: http.StatusTooManyRequests, Type: "rate-limited", RetryAfter: wait,
-			Detail: fmt.Sprintf("too many failed authentications from this address (%d, then %g a second): wait the seconds of Retry-After and send a valid API key",
-				s.cfg.AuthFailBurst, float64(s.cfg.AuthFailRate))})
+	if p, ok := c.Request.Context().Value(principalKey{}).(Principal); ok {
+		c.Set(ctxPrincipal, p)
+		c.Set(ctxInternal, true)
+		c.Next()
 		return
 	}
-	fail := func(e *Error) {
-		s.auth.failed(addr, now)
-		s.problem(c, e)
+	addr, now := c.ClientIP(), s.now()
+	if err := s.throttled(addr, now); err != nil {
+		c.Set(ctxQuiet, true)
+		s.problem(c, err)
+		return
 	}
 	scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 	token = strings.TrimSpace(token)
@@ -78,31 +83,55 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.problem(c, errNoKey) // no attempt: not counted
 		return
 	}
-	if !strings.EqualFold(scheme, "Bearer") {
-		fail(errBadKey)
-		return
+	var p Principal
+	var err error = errBadKey
+	if strings.EqualFold(scheme, "Bearer") {
+		p, err = s.keyPrincipal(c.Request.Context(), token)
 	}
-	id, secret, ok := parseKey(token)
-	if !ok {
-		fail(errBadKey)
-		return
-	}
-	k, err := s.apiKey(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		secretMatches(secret, dummyHash)
-		fail(errBadKey)
-		return
+	if errors.Is(err, errBadKey) {
+		s.auth.failed(addr, now)
 	}
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
-	if !secretMatches(secret, k.SecretSHA256) || !k.RevokedAt.IsZero() || !validRole(k.Role) {
-		fail(errBadKey)
-		return
-	}
-	c.Set(ctxPrincipal, Principal{KeyID: k.ID, Role: k.Role, TenantID: k.TenantID})
+	c.Set(ctxPrincipal, p)
 	c.Next()
+}
+
+// throttled is the answer to a client address that has spent its failed
+// authentications (429), nil when it has some left.
+func (s *Server) throttled(addr string, now time.Time) error {
+	blocked, wait := s.auth.blocked(addr, now)
+	if !blocked {
+		return nil
+	}
+	s.metrics.limited.WithLabelValues("auth").Inc()
+	return &Error{Status: http.StatusTooManyRequests, Type: "rate-limited", RetryAfter: wait,
+		Detail: fmt.Sprintf("too many failed authentications from this address (%d, then %g a second): wait the seconds of Retry-After and send a valid API key",
+			s.cfg.AuthFailBurst, float64(s.cfg.AuthFailRate))}
+}
+
+// keyPrincipal is the principal of an API key: errBadKey when the key is
+// malformed, unknown or revoked (an unknown id costs what a wrong secret
+// does).
+func (s *Server) keyPrincipal(ctx context.Context, key string) (Principal, error) {
+	id, secret, ok := parseKey(key)
+	if !ok {
+		return Principal{}, errBadKey
+	}
+	k, err := s.apiKey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		secretMatches(secret, dummyHash)
+		return Principal{}, errBadKey
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	if !secretMatches(secret, k.SecretSHA256) || !k.RevokedAt.IsZero() || !validRole(k.Role) {
+		return Principal{}, errBadKey
+	}
+	return Principal{KeyID: k.ID, Role: k.Role, TenantID: k.TenantID}, nil
 }
 
 // notFoundTenant is the answer for a tenant the key may not see and for

@@ -64,6 +64,10 @@ func (l *keyLimiters) allow(key string, now time.Time) (bool, time.Duration) {
 // rateLimit answers 429 with Retry-After to a key that sends more than
 // RateLimit requests a second (bursts of RateBurst).
 func (s *Server) rateLimit(c *gin.Context) {
+	if c.GetBool(ctxInternal) {
+		c.Next() // a web page's request: the page was counted (Allow)
+		return
+	}
 	p, _ := principalOf(c)
 	if ok, wait := s.limits.allow(p.KeyID, s.now()); !ok {
 		s.metrics.limited.WithLabelValues("rate").Inc()

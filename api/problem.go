@@ -90,11 +90,7 @@ func (s *Server) asError(c *gin.Context, err error) *Error {
 	}
 	var pe *query.ParamError
 	if errors.As(err, &pe) {
-		detail := pe.Detail
-		if !strings.Contains(detail, pe.Param) {
-			detail = pe.Param + ": " + detail
-		}
-		return &Error{Status: http.StatusBadRequest, Type: "invalid-parameter", Param: pe.Param, Detail: detail}
+		return paramProblem(pe)
 	}
 	if errors.Is(err, query.ErrTooManyRows) {
 		return &Error{Status: http.StatusUnprocessableEntity, Type: "too-many-rows", Param: "group_by",
@@ -115,6 +111,15 @@ func (s *Server) asError(c *gin.Context, err error) *Error {
 	}
 	return &Error{Status: http.StatusInternalServerError, Type: "internal", Err: err,
 		Detail: "an internal error occurred; the request id identifies it in the service's log"}
+}
+
+// paramProblem is the answer to a bad parameter: 400, naming it.
+func paramProblem(pe *query.ParamError) *Error {
+	detail := pe.Detail
+	if !strings.Contains(detail, pe.Param) {
+		detail = pe.Param + ": " + detail
+	}
+	return &Error{Status: http.StatusBadRequest, Type: "invalid-parameter", Param: pe.Param, Detail: detail}
 }
 
 // problem answers err as problem JSON: the one place where an error

@@ -3,11 +3,13 @@ package api
 import (
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
 	"sqi/export"
 	"sqi/metrics"
+	"sqi/query"
 )
 
 // getSQI answers GET and HEAD /v1/tenants/{t}/sqi: the rows of
@@ -18,27 +20,17 @@ import (
 // CSV header. JSON is streamed; the files are served from a rendered file
 // (serveFile), with Content-Length and byte ranges.
 func (s *Server) getSQI(c *gin.Context) {
-	v, err := queryParams(c, "from", "to", "group_by", "format", "escape", "bom", "lang", "hours", "compare", "shape")
+	v, err := queryParams(c, sqiParams...)
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
-	format, err := parseFormat(v, tableFormats)
-	if err != nil {
-		s.problem(c, err)
-		return
-	}
-	opts, err := parseFileOptions(v, format)
+	format, opts, q, err := checkSQI(c.Param("tenant"), v)
 	if err != nil {
 		s.problem(c, err)
 		return
 	}
 	t := tenantOf(c)
-	q, err := parseRange(c.Param("tenant"), v, v.Get("group_by"))
-	if err != nil {
-		s.problem(c, err)
-		return
-	}
 	res, err := s.stats(c.Request.Context(), &t.Config, q)
 	if err != nil {
 		s.problem(c, err)
@@ -70,6 +62,24 @@ func (s *Server) getSQI(c *gin.Context) {
 		attachment(c, q.Tenant, "sqi", from, to, format)
 	}
 	s.serveFile(c, contentTypes[format], write)
+}
+
+// sqiParams are the parameters of /sqi.
+var sqiParams = []string{"from", "to", "group_by", "format", "escape", "bom", "lang", "hours", "compare", "shape"}
+
+// checkSQI checks the parameters of /sqi: everything but the tenant's
+// data, before anything is computed.
+func checkSQI(tenant string, v url.Values) (string, fileOptions, query.Query, error) {
+	format, err := parseFormat(v, tableFormats)
+	if err != nil {
+		return "", fileOptions{}, query.Query{}, err
+	}
+	opts, err := parseFileOptions(v, format)
+	if err != nil {
+		return "", fileOptions{}, query.Query{}, err
+	}
+	q, err := parseRange(tenant, v, v.Get("group_by"))
+	return format, opts, q, err
 }
 
 var contentTypes = map[string]string{

@@ -250,7 +250,7 @@ func emailDataOf(d *Report, t *texts) emailData {
 		i, _ := metrics.MetricIndex(name)
 		kind := metrics.Catalog[i].Kind
 		dv, pv := d.Total.Rounded(i), d.Prev.Rounded(i)
-		ch := change("", diff(dv, pv, 2), metricDirs[name], kind, t)
+		ch := change("", diff(dv, pv, 2), metricDirs(name), kind, t)
 		data.Metrics = append(data.Metrics, emailMetric{
 			Label: t.metricLabel(i), Key: name,
 			Day: formatValue(dv, kind, t), Prev: formatValue(pv, kind, t),

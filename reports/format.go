@@ -47,15 +47,9 @@ func shownChange(v float64, k metrics.Kind) float64 {
 }
 
 // metricDirs says, for the metrics whose change is good or bad news,
-// which way is better: +1 up, -1 down. Volumes and the customer's own
-// reply time are neither (0): their changes are grey.
-var metricDirs = map[string]int{
-	"service_level_pct": +1, "abandon_rate_pct": -1,
-	"wait_avg_s": -1, "wait_p50_s": -1, "wait_p90_s": -1, "wait_max_s": -1,
-	"first_response_avg_s": -1, "assigned_response_avg_s": -1,
-	"drop_rate_pct": -1, "reply_avg_s": -1, "reply_p90_s": -1,
-	"score_avg": +1, "csat_pct": +1, "survey_rate_pct": +1,
-}
+// which way is better: +1 up, -1 down (metrics.Better). Volumes and the
+// customer's own reply time are neither (0): their changes are grey.
+func metricDirs(name string) int { return metrics.Better(name) }
 
 // changeColour names the colour of a change v where dir says which way
 // is better: better, worse or flat (no direction, or no change).

@@ -16,10 +16,9 @@ type texts struct {
 	Points                                                   string
 	Hour, Day                                                string
 	// Sheets maps a sheet's key (sheetKeys) to its name.
-	Sheets        map[string]string
-	GroupKey      map[string]string
-	ComponentName map[string]string
-	Kind          map[Kind]kindTexts
+	Sheets   map[string]string
+	GroupKey map[string]string
+	Kind     map[Kind]kindTexts
 	// The daily report's second baseline: the 7 days before.
 	Week, ChangeWeek, WeekNote, VsWeek string
 	// Seconds is the unit of the Rooms sheet's durations.
@@ -75,10 +74,6 @@ var textsEN = texts{
 	GroupKey: map[string]string{
 		"hour": "Hour", "day": "Day", "agent_id": "Agent", "team_id": "Team",
 		"channel": "Channel", "category": "Category",
-	},
-	ComponentName: map[string]string{
-		"service_level": "Service level", "wait": "Wait", "response": "Response",
-		"satisfaction": "Satisfaction", "abandonment": "Abandonment",
 	},
 	Kind: map[Kind]kindTexts{
 		KindDaily: {
@@ -165,10 +160,6 @@ var textsKO = texts{
 		"hour": "시간대", "day": "날짜", "agent_id": "상담원", "team_id": "팀",
 		"channel": "채널", "category": "상담 유형",
 	},
-	ComponentName: map[string]string{
-		"service_level": "서비스 레벨", "wait": "대기 시간", "response": "응답 속도",
-		"satisfaction": "만족도", "abandonment": "포기율",
-	},
 	Kind: map[Kind]kindTexts{
 		KindDaily: {
 			Title: "일일 상담 품질 리포트", Subject: "[SQI] %s %s 일일 리포트: SQI %s (%s)",
@@ -254,10 +245,10 @@ func (t *texts) metricDefinition(i int) string {
 // componentLabel is a component's name in the locale: the known ones are
 // translated, a tenant's own keep their configured name.
 func (t *texts) componentLabel(name string) string {
-	if l, ok := t.ComponentName[name]; ok {
-		return l
+	if t.ko {
+		return metrics.ComponentLabel(name, "ko")
 	}
-	return name
+	return metrics.ComponentLabel(name, "en")
 }
 
 // sheetKeys are the workbook's sheets, in order, by key: the Hourly sheet

@@ -144,7 +144,7 @@ func (b *book) summary() error {
 		s.set(1, row, m.Name, "keycell")
 		s.set(2, row, t.metricLabel(i), "text")
 		dv, pv := d.Total.Rounded(i), d.Prev.Rounded(i)
-		dir := metricDirs[m.Name]
+		dir := metricDirs(m.Name)
 		s.value(3, row, dv, m.Kind)
 		s.value(4, row, pv, m.Kind)
 		s.change(5, row, diff(dv, pv, 2), m.Kind, kindStyle(m.Kind, true), dir)

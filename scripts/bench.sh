@@ -16,6 +16,9 @@
 # own (internal/benchdata).
 #   live:    the freshness of /live and its latency through sqi serve, a
 #            50,000-room day, events at the platform's rate (Live)
+#   web:     each page of the web app in headless Chromium on the month:
+#            first contentful paint and load, cold and warm, vs. the API
+#            request the page is made of (WebFirstPaint)
 #
 #   scripts/bench.sh                   the budgets
 #   scripts/bench.sh all               every benchmark of the project, once
@@ -45,6 +48,7 @@ budgets)
 		bench 'ETLDay$' 1x ./etl/
 		bench 'ETLTick100' 1x ./etl/
 		bench 'Live' 1x ./cmd/sqi/
+		bench 'WebFirstPaint' 1x ./web/
 	} | go run ./scripts/benchtable
 	;;
 all)

@@ -14,6 +14,8 @@
 #   DEMO_ROOMS=5000 scripts/demo.sh       rooms per tenant per day (default 2000)
 #   DEMO_DATABASE=name scripts/demo.sh    the database to (re)create (default sqi_demo)
 #   DEMO_OUT=dir scripts/demo.sh          where the report and the server log go (default out)
+#   DEMO_WEB_ADDR=host:port scripts/demo.sh   the address the final message tells the server to
+#                                         listen on, and its sign-in link's (default 127.0.0.1:8080)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -158,6 +160,28 @@ echo "\$ curl -H 'Authorization: Bearer …' -o $out/acme-api-$to.xlsx '$base/v1
 api -f -H "Authorization: Bearer $key" -o "$out/acme-api-$to.xlsx" "$base/v1/tenants/acme/reports/daily/$to"
 ls -l "$out/acme-daily-$to.xlsx" "$out/acme-api-$to.xlsx"
 
+step "the web app (docs/web.md): a one-time sign-in link, then the Live page with its session"
+# The link is the only line on stdout; PUBLIC_URL makes it point here.
+link=$(env -i PATH="$PATH" HOME="${HOME:-/}" DATABASE_URL="$demo_url" PUBLIC_URL="$base" bin/sqi login-link --tenant acme --role manager)
+echo "$link"
+jar=$out/web-cookies.txt
+rm -f "$jar"
+page=$(api -f -c "$jar" -b "$jar" "$link")
+csrf=$(printf '%s' "$page" | grep -o 'name="csrf" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')
+token=${link#*token=}
+[[ -n $csrf && -n $token ]] || { echo "demo.sh: the link's page has no sign-in form" >&2; exit 1; }
+where=$(api -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" --data-urlencode "csrf=$csrf" --data-urlencode "token=$token" "$base/signin/link")
+echo "POST /signin/link: $where"
+[[ $where == "303 $base/t/acme/live" ]] || { echo "demo.sh: the link did not sign in (answer: $where)" >&2; exit 1; }
+title=$(api -f -b "$jar" "$base/t/acme/live" | grep -o '<title>[^<]*</title>')
+echo "GET /t/acme/live: $title"
+[[ $title == *"Acme"* ]] || { echo "demo.sh: the Live page did not answer" >&2; exit 1; }
+rm -f "$jar"
+
+# A link for the server the user starts next, valid once within a day.
+web_addr=${DEMO_WEB_ADDR:-127.0.0.1:8080}
+web_link=$(env -i PATH="$PATH" HOME="${HOME:-/}" DATABASE_URL="$demo_url" HTTP_ADDR="$web_addr" bin/sqi login-link --tenant acme --role manager --ttl 24h 2>/dev/null)
+
 step_name="done"
 cat <<MSG
 
@@ -165,5 +189,16 @@ Done. The demo database stays up; the reports are in $out/:
   export DATABASE_URL='$demo_url'
   bin/sqi help
   bin/sqi stats --tenant acme --from $from --to $to --group-by day,channel --format table
-  HTTP_ADDR=:8080 bin/sqi serve        # the API and the scheduler (docs/api.md, docs/reports.md)
+
+The web app (docs/web.md) and the API (docs/api.md) are served by sqi serve,
+which this demo stopped. To keep a server running, start it in a terminal of
+its own (Ctrl-C stops it; it also runs the ETL every 10 s and the reports):
+  DATABASE_URL='$demo_url' HTTP_ADDR=$web_addr bin/sqi serve
+
+Then open the web app:
+  http://$web_addr/
+and sign in as the manager of acme with this one-time link (valid once, for 24 hours):
+  $web_link
+or print another one (for a reader: --role reader; for another tenant: --tenant globex):
+  DATABASE_URL='$demo_url' HTTP_ADDR=$web_addr bin/sqi login-link --tenant acme --role manager
 MSG

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: gofmt, go vet, go test against a real
 # PostgreSQL (scripts/pg.sh), a primary with a streaming standby
-# (scripts/replica.sh) and Mailpit, then `make demo` on a database of its
-# own, so that a user's first command cannot break unnoticed.
+# (scripts/replica.sh), Mailpit and a headless Chromium (the web app's
+# browser tests: Debian's chromium, installed when absent), then `make
+# demo` on a database of its own, so that a user's first command cannot
+# break unnoticed.
 #
 #   scripts/test.sh                       everything, the demo included
 #   scripts/test.sh -run X ./metrics/     extra args go to go test; ./... is
@@ -54,6 +56,31 @@ ensure_duckdb() {
 	export SQI_DUCKDB_NODE_PATH
 }
 
+# ensure_chromium finds a Chromium for the web app's browser tests
+# (web/browser_test.go, driven with chromedp), installing Debian's chromium
+# when absent, and exports SQI_CHROMIUM_BIN.
+ensure_chromium() {
+	local bin=${SQI_CHROMIUM_BIN:-}
+	if [[ -z $bin ]]; then
+		bin=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+	fi
+	if [[ -z $bin ]]; then
+		if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+			echo "test.sh: installing chromium (Debian) for the web app's browser tests" >&2
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2 ||
+				{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; } ||
+				die "apt-get install chromium failed; the web app's browser tests need it"
+		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+			echo "test.sh: installing chromium (Debian, with sudo) for the web app's browser tests" >&2
+			sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2 ||
+				die "sudo apt-get install chromium failed; the web app's browser tests need it"
+		fi
+		bin=$(command -v chromium || command -v chromium-browser || true)
+	fi
+	[[ -n $bin && -x $bin ]] || die "no Chromium: install Debian's chromium (apt-get install chromium) or set SQI_CHROMIUM_BIN"
+	export SQI_CHROMIUM_BIN=$bin
+}
+
 # check_gofmt fails listing the files gofmt would change. Hidden top-level
 # directories (.git, .pgdata, .tmp) are not ours to format.
 check_gofmt() {
@@ -75,6 +102,7 @@ read -r SQI_TEST_PRIMARY_URL SQI_TEST_REPLICA_URL < <(scripts/replica.sh) ||
 export SQI_TEST_PRIMARY_URL SQI_TEST_REPLICA_URL
 ensure_mailpit
 ensure_duckdb
+ensure_chromium
 
 check_gofmt
 go vet ./...

@@ -56,6 +56,7 @@ var helpCases = []helpCase{
 	{"generate", []string{"tenants", "days", "rooms-per-day", "seed", "start"},
 		[]string{"(default 3)", "(default 7)", "(default 2000)", "(default 1)"}},
 	{"import", nil, nil},
+	{"login-link", []string{"tenant", "role", "ttl"}, []string{"(default reader)", "(default 15m0s)"}},
 	{"version", nil, nil},
 }
 

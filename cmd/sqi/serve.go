@@ -26,6 +26,7 @@ import (
 	"sqi/reports/mail"
 	"sqi/schedule"
 	"sqi/store"
+	"sqi/web"
 )
 
 func init() {
@@ -55,6 +56,8 @@ type serveConfig struct {
 	WebhookAllowPrivate bool
 	WebhookTimeout      time.Duration
 	AlertRetryBase      time.Duration
+	// Web is the web app's configuration (docs/web.md).
+	Web web.Config
 }
 
 // Bounds of ETL_INTERVAL: the live view is as fresh as the ETL (docs/api.md,
@@ -68,7 +71,7 @@ const (
 // loadServeConfig reads the environment; a bad value is a usage error
 // naming the variable.
 func loadServeConfig(getenv func(string) string) (serveConfig, error) {
-	c := serveConfig{Addr: ":8080", ShutdownTimeout: 30 * time.Second, API: api.DefaultConfig(),
+	c := serveConfig{Addr: ":8080", ShutdownTimeout: 30 * time.Second, API: api.DefaultConfig(), Web: web.DefaultConfig(),
 		ReconcileAt: 3 * time.Hour, ReconcileDays: 7, ETLInterval: 10 * time.Second,
 		WebhookTimeout: 10 * time.Second, AlertRetryBase: 10 * time.Second}
 	if v := getenv("HTTP_ADDR"); v != "" {
@@ -87,6 +90,8 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		{"SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0},
 		{"WEBHOOK_TIMEOUT", &c.WebhookTimeout, 100 * time.Millisecond},
 		{"ALERT_RETRY_BASE", &c.AlertRetryBase, 100 * time.Millisecond},
+		{"WEB_SESSION_IDLE", &c.Web.SessionIdle, time.Minute},
+		{"WEB_SESSION_MAX", &c.Web.SessionMax, time.Minute},
 	}
 	for _, d := range durations {
 		if v := getenv(d.name); v != "" {
@@ -173,6 +178,7 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 			}
 			c.API.TrustedProxies = append(c.API.TrustedProxies, p)
 		}
+		c.Web.TrustedProxies = c.API.TrustedProxies
 	}
 	if v := getenv("CORS_ORIGINS"); v != "" {
 		for _, o := range strings.Split(v, ",") {
@@ -319,6 +325,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The web app (docs/web.md) on the same server: its pages are the
+	// API's answers for their sessions, kept in the primary database.
+	app, err := web.New(web.Deps{API: srv, Store: db, Log: log}, cfg.Web)
+	if err != nil {
+		return err
+	}
+	srv.Mount(app.Register)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.Addr, err)
@@ -338,7 +351,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"ready_max_etl_lag", cfg.API.ReadyMaxETLLag.String(), "request_timeout", cfg.API.RequestTimeout.String(),
 		"max_body_bytes", cfg.API.MaxBodyBytes, "rate_limit", float64(cfg.API.RateLimit), "rate_burst", cfg.API.RateBurst,
 		"reports", daily != nil, "smtp", bg.mailer != nil, "webhook_allow_private", cfg.WebhookAllowPrivate,
-		"webhook_timeout", cfg.WebhookTimeout.String(), "alert_retry_base", cfg.AlertRetryBase.String())
+		"webhook_timeout", cfg.WebhookTimeout.String(), "alert_retry_base", cfg.AlertRetryBase.String(),
+		"web_session_idle", cfg.Web.SessionIdle.String(), "web_session_max", cfg.Web.SessionMax.String())
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

@@ -63,6 +63,20 @@ var rows = []row{
 		"ETLTick100", "day-backlog-s", 1, "s", "the same day's backlog in one run"},
 	{"ETL tick, 100 new events: the slowest of 20", "≤ 300 ms", "ETLTick100", "max-tick-ms", 1, "ms",
 		"ETLTick100", "tick-ms", 1, "ms", "the mean tick"},
+	{"web app: first paint of Trends, month by agent, cold", "≤ 1 s", "WebFirstPaint/trends-month-by-agent", "fcp-cold-ms", 1, "ms",
+		"WebFirstPaint/trends-month-by-agent", "api-cold-ms", 1, "ms", "its /sqi request, cold, on a fresh server"},
+	{"web app: Trends, month by agent, cold, numbers shown (load)", "—", "WebFirstPaint/trends-month-by-agent", "load-cold-ms", 1, "ms",
+		"WebFirstPaint/trends-month-by-agent", "api-cold-ms", 1, "ms", "its /sqi request, cold, on a fresh server"},
+	{"web app: first paint of Trends, month by day, warm", "≤ 1 s", "WebFirstPaint/trends-month-by-day", "fcp-warm-ms", 1, "ms",
+		"WebFirstPaint/trends-month-by-day", "api-warm-ms", 1, "ms", "its /sqi request, warm"},
+	{"web app: first paint of Live, cold", "≤ 1 s", "WebFirstPaint/live", "fcp-cold-ms", 1, "ms",
+		"WebFirstPaint/live", "api-cold-ms", 1, "ms", "its /live request"},
+	{"web app: first paint of Rooms, the month's first 100, cold", "≤ 1 s", "WebFirstPaint/rooms-month", "fcp-cold-ms", 1, "ms",
+		"WebFirstPaint/rooms-month", "api-cold-ms", 1, "ms", "its /rooms request, cold"},
+	{"web app: first paint of the settings' 30-day preview, cold", "≤ 1 s", "WebFirstPaint/settings-preview", "fcp-cold-ms", 1, "ms",
+		"WebFirstPaint/settings-preview", "api-cold-ms", 1, "ms", "its POST /config/preview, cold"},
+	{"web app: the settings' 30-day preview shown (load), cold", "—", "WebFirstPaint/settings-preview", "load-cold-ms", 1, "ms",
+		"WebFirstPaint/settings-preview", "api-cold-ms", 1, "ms", "its POST /config/preview, cold"},
 }
 
 func main() {

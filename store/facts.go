@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"sqi/internal/pgcopy"
 	"sqi/metrics"
 )
 
@@ -105,8 +107,22 @@ func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, erro
 		}
 	}
 	copyRooms := func(tx pgx.Tx, table string, rooms []*metrics.Room) (int64, error) {
-		return tx.CopyFrom(ctx, pgx.Identifier{table}, roomColumnNames,
-			pgx.CopyFromSlice(len(rooms), func(i int) ([]any, error) { return roomValues(rooms[i]), nil }))
+		if len(rooms) == 0 {
+			return 0, nil
+		}
+		i := 0
+		src := &pgcopy.Source{Next: func(b []byte) ([]byte, error) {
+			if i == len(rooms) {
+				return b, io.EOF
+			}
+			i++
+			return appendRoom(b, rooms[i-1])
+		}}
+		tag, err := tx.Conn().PgConn().CopyFrom(ctx, src, copyRoomsSQL(table))
+		if src.Err != nil {
+			return 0, src.Err
+		}
+		return tag.RowsAffected(), err
 	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		if len(knownKeys) > 0 {

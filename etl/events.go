@@ -50,15 +50,20 @@ type batchBuilder struct {
 	nullable [5]*array.StringBuilder // actor, agent, team, channel, category
 	score    *array.Int16Builder
 	n        int
+
+	size     int    // rows of a full batch
+	textSize [8]int // bytes of each text column in the last full batch
 }
 
-func newBatchBuilder(mem memory.Allocator) *batchBuilder {
+// newBatchBuilder returns a builder of batches of size rows.
+func newBatchBuilder(mem memory.Allocator, size int) *batchBuilder {
 	b := array.NewRecordBuilder(mem, eventSchema)
 	bb := &batchBuilder{
 		b:        b,
 		eventID:  b.Field(colEventID).(*array.Int64Builder),
 		occurred: b.Field(colOccurred).(*array.TimestampBuilder),
 		score:    b.Field(colScore).(*array.Int16Builder),
+		size:     size,
 	}
 	bb.strs[0] = b.Field(colTenant).(*array.StringBuilder)
 	bb.strs[1] = b.Field(colRoom).(*array.StringBuilder)
@@ -66,7 +71,28 @@ func newBatchBuilder(mem memory.Allocator) *batchBuilder {
 	for i := range bb.nullable {
 		bb.nullable[i] = b.Field(colActor + i).(*array.StringBuilder)
 	}
+	bb.reserve()
 	return bb
+}
+
+// reserve sizes the builders for a full batch at once, text columns as
+// in the last full batch, instead of growing them by doubling (copying
+// and clearing each time) as rows come.
+func (bb *batchBuilder) reserve() {
+	for _, f := range bb.b.Fields() {
+		f.Reserve(bb.size)
+	}
+	for i, s := range bb.texts() {
+		s.ReserveData(bb.textSize[i])
+	}
+}
+
+// texts are the eight text columns' builders.
+func (bb *batchBuilder) texts() [8]*array.StringBuilder {
+	var t [8]*array.StringBuilder
+	copy(t[:3], bb.strs[:3])
+	copy(t[3:8], bb.nullable[:])
+	return t
 }
 
 // row is one scanned chat_events row; text columns hold nil for NULL.
@@ -101,8 +127,18 @@ func (bb *batchBuilder) append(r *row) {
 
 // flush returns the batch built so far and starts a new one.
 func (bb *batchBuilder) flush() arrow.RecordBatch {
+	full := bb.n >= bb.size
+	if full {
+		for i, s := range bb.texts() {
+			bb.textSize[i] = s.DataLen()
+		}
+	}
 	bb.n = 0
-	return bb.b.NewRecordBatch()
+	rec := bb.b.NewRecordBatch()
+	if full {
+		bb.reserve()
+	}
+	return rec
 }
 
 func (bb *batchBuilder) release() { bb.b.Release() }
@@ -133,9 +169,9 @@ func colsOf(rec arrow.RecordBatch) eventCols {
 	return c
 }
 
-// event copies row i into e. Its strings alias the batch's buffers, which
-// the Go allocator (memory.DefaultAllocator) leaves to the garbage
-// collector: e stays valid after the batch is released.
+// event copies row i into e, every field. Its strings alias the batch's
+// buffers, which the Go allocator (memory.DefaultAllocator) leaves to the
+// garbage collector: e stays valid after the batch is released.
 func (c *eventCols) event(i int, e *metrics.Event) {
 	e.EventID = c.eventID.Value(i)
 	e.TenantID = c.tenant.Value(i)
@@ -148,6 +184,7 @@ func (c *eventCols) event(i int, e *metrics.Event) {
 	e.Channel = c.str(3, i)
 	e.Category = c.str(4, i)
 	e.Score = 0
+	e.CreatedAt = time.Time{}
 	if c.score.IsValid(i) {
 		e.Score = c.score.Value(i)
 	}

@@ -32,6 +32,12 @@ type Runner struct {
 	// BatchEvents is how many new events one Arrow batch holds; memory is
 	// bounded by it, whatever the backlog. Default 50,000.
 	BatchEvents int
+	// BlockRooms is how many rooms of one tenant's new blocks (days
+	// without facts before the run) a run keeps in memory, to write those
+	// blocks without reading the rooms back from room_facts; a tenant with
+	// more has its new blocks rebuilt from room_facts at the end of the
+	// run. Memory grows with it, not with the backlog. Default 100,000.
+	BlockRooms int
 	// MaxTxnAge bounds how long a writer's transaction may stay open when
 	// the source role cannot see other sessions' xact_start (docs/etl.md).
 	// Default 1 hour.
@@ -69,6 +75,9 @@ type Result struct {
 func (r *Runner) defaults() {
 	if r.BatchEvents <= 0 {
 		r.BatchEvents = 50_000
+	}
+	if r.BlockRooms <= 0 {
+		r.BlockRooms = 100_000
 	}
 	if r.MaxTxnAge <= 0 {
 		r.MaxTxnAge = time.Hour
@@ -145,9 +154,11 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	blocksAt := r.Now()
-	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: leftover}); err != nil {
+	rebuilt, err := r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: leftover})
+	if err != nil {
 		return res, err
 	}
+	res.BlocksRebuilt += rebuilt
 	finished := r.Now()
 	res.Seconds = finished.Sub(started).Seconds()
 	run := store.ETLRun{StartedAt: started, FinishedAt: finished, SnapshotAt: snapAt, EventsRead: res.EventsRead,
@@ -181,7 +192,8 @@ func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLSta
 	if err != nil {
 		return store.ETLState{}, time.Time{}, res, err
 	}
-	p := &pipeline{r: r, tx: snap.tx2, res: &res, empty: empty, incremental: prev.Found}
+	p := &pipeline{r: r, tx: snap.tx2, res: &res, empty: empty, incremental: prev.Found,
+		blocks: &newBlocks{db: r.Store, max: r.BlockRooms, all: empty, isNew: map[store.BlockKey]bool{}}}
 	if err := p.run(ctx, snap.conn.Conn().PgConn(), newEventsCopy(prev)); err != nil {
 		return store.ETLState{}, time.Time{}, res, err
 	}

@@ -21,7 +21,8 @@ import (
 //  2. the computer cuts each batch into rooms, reads the earlier events of
 //     known rooms again and computes their facts (metrics.ComputeRoom);
 //  3. the writer writes each batch of facts in one transaction
-//     (store.WriteFacts).
+//     (store.WriteFacts), and the blocks that the run makes whole from
+//     the rooms it computed (newBlocks).
 //
 // Between two stages waits at most one batch, so memory is bounded by a
 // few batches whatever the backlog: a stage that falls behind holds the
@@ -33,6 +34,8 @@ type pipeline struct {
 
 	cut     cutter
 	rejects []metrics.Reject
+	// blocks, when set, collects the rooms of new blocks (newBlocks).
+	blocks *newBlocks
 
 	// onWritten, when set, sees every facts batch once it is written
 	// (the reconciliation counts what it repaired).
@@ -50,10 +53,12 @@ type pipeline struct {
 }
 
 // writeBatch is what the writer writes at once: the facts of a batch of
-// rooms and the events of rooms whose ids the API cannot address.
+// rooms and the events of rooms whose ids the API cannot address, or a
+// tenant's new blocks.
 type writeBatch struct {
-	facts *store.FactsBatch
-	feed  []store.FeedReject
+	facts  *store.FactsBatch
+	feed   []store.FeedReject
+	blocks *store.BlockBuffer
 }
 
 // eventBatch is one parsed batch of the stream; last marks the end of the
@@ -120,6 +125,11 @@ func (p *pipeline) computeAll(ctx context.Context, batches <-chan eventBatch) er
 		b.rec.Release()
 		if err := p.flushRooms(ctx, p.cut.rooms); err != nil {
 			return err
+		}
+		if b.last && p.blocks != nil {
+			if err := p.sendBlocks(ctx, p.blocks.finish()); err != nil {
+				return err
+			}
 		}
 		if p.r.Progress != nil {
 			p.r.Progress(events, p.computed)
@@ -201,6 +211,12 @@ func (p *pipeline) writer(ctx context.Context) {
 }
 
 func (p *pipeline) write(ctx context.Context, b *writeBatch) error {
+	if b.blocks != nil {
+		n, err := p.r.Store.WriteBlocks(ctx, b.blocks)
+		b.blocks.Release()
+		p.res.BlocksRebuilt += n
+		return err
+	}
 	if len(b.feed) > 0 {
 		n, err := p.r.Store.WriteFeedRejects(ctx, b.feed)
 		if err != nil {
@@ -253,7 +269,23 @@ func (p *pipeline) flushRooms(ctx context.Context, rooms [][]metrics.Event) erro
 			return err
 		}
 	}
-	return p.send(ctx, p.compute(rooms, keys, known), feed)
+	facts := p.compute(rooms, keys, known)
+	var done []*store.BlockBuffer
+	if p.blocks != nil && facts != nil {
+		var err error
+		if done, err = p.blocks.add(ctx, facts); err != nil {
+			return err
+		}
+	}
+	if err := p.send(ctx, facts, feed); err != nil {
+		return err
+	}
+	for _, buf := range done {
+		if err := p.sendBlocks(ctx, buf); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // splitBadIDs takes out the rooms whose tenant or room id the API cannot
@@ -311,6 +343,21 @@ func (p *pipeline) send(ctx context.Context, facts *store.FactsBatch, feed []sto
 	case p.writes <- &writeBatch{facts: facts, feed: feed}:
 		return nil
 	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// sendBlocks hands a tenant's new blocks to the writer, which writes them
+// after the facts sent before.
+func (p *pipeline) sendBlocks(ctx context.Context, buf *store.BlockBuffer) error {
+	if buf == nil {
+		return nil
+	}
+	select {
+	case p.writes <- &writeBatch{blocks: buf}:
+		return nil
+	case <-ctx.Done():
+		buf.Release()
 		return ctx.Err()
 	}
 }

@@ -48,6 +48,9 @@ type Runner struct {
 	// changed holds the rooms the current run wrote (set under the
 	// ETL's lock), so that their blocks are patched, not rebuilt whole.
 	changed map[store.RoomKey]bool
+	// full holds the blocks the current run leaves to be rebuilt whole
+	// from room_facts (newBlocks).
+	full map[store.BlockKey]bool
 
 	// Observe, when set, is called after every run with its result or
 	// error (Prometheus metrics in `sqi serve`).
@@ -70,6 +73,10 @@ type Result struct {
 	FeedRejects   int64   `json:"feed_rejects"`
 	BlocksRebuilt int     `json:"blocks_rebuilt"`
 	Seconds       float64 `json:"seconds"`
+
+	// blocksFromMemory counts the blocks of BlocksRebuilt that the run
+	// wrote from the rooms it computed (newBlocks), for the run log.
+	blocksFromMemory int
 }
 
 func (r *Runner) defaults() {
@@ -132,8 +139,8 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r.changed = map[store.RoomKey]bool{}
-	defer func() { r.changed = nil }()
+	r.changed, r.full = map[store.RoomKey]bool{}, leftover
+	defer func() { r.changed, r.full = nil, nil }()
 	prev, err := r.Store.ETLState(ctx)
 	if err != nil {
 		return Result{}, err
@@ -154,7 +161,7 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	blocksAt := r.Now()
-	rebuilt, err := r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: leftover})
+	rebuilt, err := r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: r.full})
 	if err != nil {
 		return res, err
 	}
@@ -168,6 +175,7 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	}
 	r.Log.Info("etl run", "events_read", res.EventsRead, "rooms_recomputed", res.RoomsRecomputed,
 		"rooms_changed", res.RoomsChanged, "rejects", res.Rejects, "feed_rejects", res.FeedRejects, "seconds", res.Seconds,
+		"blocks_rebuilt", res.BlocksRebuilt, "blocks_from_memory", res.blocksFromMemory,
 		"blocks_seconds", finished.Sub(blocksAt).Seconds())
 	return res, nil
 }
@@ -193,8 +201,12 @@ func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLSta
 		return store.ETLState{}, time.Time{}, res, err
 	}
 	p := &pipeline{r: r, tx: snap.tx2, res: &res, empty: empty, incremental: prev.Found,
-		blocks: &newBlocks{db: r.Store, max: r.BlockRooms, all: empty, isNew: map[store.BlockKey]bool{}}}
-	if err := p.run(ctx, snap.conn.Conn().PgConn(), newEventsCopy(prev)); err != nil {
+		blocks: newNewBlocks(r.Store, r.BlockRooms, empty)}
+	err = p.run(ctx, snap.conn.Conn().PgConn(), newEventsCopy(prev))
+	for k := range p.blocks.full {
+		r.full[k] = true
+	}
+	if err != nil {
 		return store.ETLState{}, time.Time{}, res, err
 	}
 	if err := snap.tx.Commit(ctx); err != nil {

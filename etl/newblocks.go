@@ -30,6 +30,13 @@ type newBlocks struct {
 	isNew map[store.BlockKey]bool
 	buf   *store.BlockBuffer // the current tenant's
 	skip  string             // a tenant that went over max
+	// full: the new blocks of a tenant that went over max, for the end
+	// of the run to rebuild whole from room_facts.
+	full map[store.BlockKey]bool
+}
+
+func newNewBlocks(db *store.DB, max int, all bool) *newBlocks {
+	return &newBlocks{db: db, max: max, all: all, isNew: map[store.BlockKey]bool{}, full: map[store.BlockKey]bool{}}
 }
 
 // add collects the rooms of b that fall in new blocks and returns the
@@ -46,7 +53,12 @@ func (nb *newBlocks) add(ctx context.Context, b *store.FactsBatch) ([]*store.Blo
 			done = append(done, nb.buf)
 			nb.buf = nil
 		}
-		if r.TenantID == nb.skip || !nb.isNew[blockOf(r)] {
+		k := blockOf(r)
+		if !nb.isNew[k] {
+			continue
+		}
+		if r.TenantID == nb.skip {
+			nb.full[k] = true
 			continue
 		}
 		if nb.buf == nil {
@@ -54,11 +66,37 @@ func (nb *newBlocks) add(ctx context.Context, b *store.FactsBatch) ([]*store.Blo
 		}
 		nb.buf.Add(r)
 		if nb.buf.Rooms() > nb.max {
+			for _, d := range nb.buf.Days() {
+				nb.full[store.BlockKey{TenantID: r.TenantID, Day: d}] = true
+			}
 			nb.buf.Release()
 			nb.buf, nb.skip = nil, r.TenantID
 		}
 	}
 	return done, nil
+}
+
+// patchKeys are the rooms of b that the end of the run must know to patch
+// the blocks they leave or join (store.BlockHint): the rooms that had
+// facts before (their old block loses them) and the new rooms of blocks
+// that are not new. A new room of a new block needs no patch: its block
+// is written whole, from memory or from room_facts (full). Keeping only
+// these keeps the run's memory flat over a backlog of new days.
+func (nb *newBlocks) patchKeys(b *store.FactsBatch) []store.RoomKey {
+	var keys []store.RoomKey
+	for _, k := range b.Keys {
+		if b.Known[k] {
+			keys = append(keys, k)
+		}
+	}
+	for i := range b.Rooms {
+		r := &b.Rooms[i]
+		k := store.RoomKey{TenantID: r.TenantID, RoomID: r.RoomID}
+		if !b.Known[k] && !nb.isNew[blockOf(r)] {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // finish returns the last tenant's buffer, if any, at the end of the

@@ -3,8 +3,8 @@ package etl
 import (
 	"context"
 	"fmt"
+	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -34,6 +34,7 @@ type pipeline struct {
 
 	cut     cutter
 	rejects []metrics.Reject
+	tenants map[string]string // interned tenant ids, the writer's
 	// blocks, when set, collects the rooms of new blocks (newBlocks).
 	blocks *newBlocks
 
@@ -56,8 +57,11 @@ type pipeline struct {
 // rooms and the events of rooms whose ids the API cannot address, or a
 // tenant's new blocks.
 type writeBatch struct {
-	facts  *store.FactsBatch
-	feed   []store.FeedReject
+	facts *store.FactsBatch
+	feed  []store.FeedReject
+	// patch: the rooms of facts that the run's end patches blocks with
+	// (newBlocks.patchKeys); all of them when nil.
+	patch  []store.RoomKey
 	blocks *store.BlockBuffer
 }
 
@@ -88,8 +92,7 @@ func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string)
 		computed <- err
 	}()
 
-	bb := newBatchBuilder(memory.DefaultAllocator, p.r.BatchEvents)
-	defer bb.release()
+	bb := newBatchBuilder(p.r.BatchEvents)
 	hand := func(last bool) error {
 		select {
 		case batches <- eventBatch{rec: bb.flush(), last: last}:
@@ -149,9 +152,8 @@ type cutter struct {
 }
 
 // cut cuts rec into c.rooms, which are valid until the next cut. The
-// events' strings alias the batch's buffers, which the Go allocator
-// (memory.DefaultAllocator) leaves to the garbage collector: they stay
-// valid after the batch is released.
+// events' strings alias the batch's buffers, Go slices left to the
+// garbage collector: they stay valid after the batch is released.
 func (c *cutter) cut(rec arrowRecord, last bool) {
 	cols := colsOf(rec)
 	n := int(rec.NumRows())
@@ -159,7 +161,7 @@ func (c *cutter) cut(rec arrowRecord, last bool) {
 	if need := c.carry + n; cap(c.buf) >= need {
 		c.buf = c.buf[:need]
 	} else {
-		c.buf = make([]metrics.Event, need)
+		c.buf = make([]metrics.Event, need, need+need/8) // room for the next carry
 	}
 	copy(c.buf, held)
 	for i := range n {
@@ -215,6 +217,7 @@ func (p *pipeline) write(ctx context.Context, b *writeBatch) error {
 		n, err := p.r.Store.WriteBlocks(ctx, b.blocks)
 		b.blocks.Release()
 		p.res.BlocksRebuilt += n
+		p.res.blocksFromMemory += n
 		return err
 	}
 	if len(b.feed) > 0 {
@@ -233,8 +236,14 @@ func (p *pipeline) write(ctx context.Context, b *writeBatch) error {
 	}
 	p.res.RoomsRecomputed += int64(len(b.facts.Keys))
 	if p.r.changed != nil {
-		for _, k := range b.facts.Keys {
-			p.r.changed[k] = true
+		patch := b.patch
+		if patch == nil {
+			patch = b.facts.Keys
+		}
+		for _, k := range patch {
+			// Copies: the keys alias the batch's Arrow buffers, which a
+			// key kept until the end of the run would keep whole.
+			p.r.changed[store.RoomKey{TenantID: p.intern(k.TenantID), RoomID: strings.Clone(k.RoomID)}] = true
 		}
 	}
 	p.res.RoomsChanged += w.RoomsChanged
@@ -270,14 +279,21 @@ func (p *pipeline) flushRooms(ctx context.Context, rooms [][]metrics.Event) erro
 		}
 	}
 	facts := p.compute(rooms, keys, known)
-	var done []*store.BlockBuffer
+	var (
+		done  []*store.BlockBuffer
+		patch []store.RoomKey
+	)
 	if p.blocks != nil && facts != nil {
 		var err error
 		if done, err = p.blocks.add(ctx, facts); err != nil {
 			return err
 		}
+		patch = p.blocks.patchKeys(facts)
+		if patch == nil {
+			patch = []store.RoomKey{}
+		}
 	}
-	if err := p.send(ctx, facts, feed); err != nil {
+	if err := p.send(ctx, &writeBatch{facts: facts, feed: feed, patch: patch}); err != nil {
 		return err
 	}
 	for _, buf := range done {
@@ -335,23 +351,40 @@ func (p *pipeline) compute(rooms [][]metrics.Event, keys []store.RoomKey, known 
 }
 
 // send hands a batch to the writer goroutine.
-func (p *pipeline) send(ctx context.Context, facts *store.FactsBatch, feed []store.FeedReject) error {
-	if facts == nil && len(feed) == 0 {
+func (p *pipeline) send(ctx context.Context, b *writeBatch) error {
+	if b.facts == nil && len(b.feed) == 0 {
 		return nil
 	}
 	select {
-	case p.writes <- &writeBatch{facts: facts, feed: feed}:
+	case p.writes <- b:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// sendBlocks hands a tenant's new blocks to the writer, which writes them
-// after the facts sent before.
+// intern returns a copy of tenant, the same for every key.
+func (p *pipeline) intern(tenant string) string {
+	if t, ok := p.tenants[tenant]; ok {
+		return t
+	}
+	if p.tenants == nil {
+		p.tenants = map[string]string{}
+	}
+	t := strings.Clone(tenant)
+	p.tenants[t] = t
+	return t
+}
+
+// sendBlocks encodes a tenant's new blocks and hands them to the writer,
+// which writes them after the facts sent before.
 func (p *pipeline) sendBlocks(ctx context.Context, buf *store.BlockBuffer) error {
 	if buf == nil {
 		return nil
+	}
+	if err := buf.Encode(); err != nil {
+		buf.Release()
+		return err
 	}
 	select {
 	case p.writes <- &writeBatch{blocks: buf}:

@@ -71,6 +71,15 @@ SELECT * FROM unnest($1::text[], $2::date[]) ON CONFLICT DO NOTHING`
 SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`
 )
 
+// asyncCommit lets a transaction of the ETL's writes commit without
+// waiting for its WAL to reach the disk. Should the server crash first,
+// the transaction is lost whole (facts, rejects and their dirty marks
+// together), and so is the run's record: etl_state is written last, by a
+// transaction that waits (FinishETLRun), and WAL reaches the disk in
+// order, so a recorded run's writes are all on disk, and an unrecorded
+// run is done again, with the same facts.
+const asyncCommit = `SET LOCAL synchronous_commit = off`
+
 // WriteFacts replaces the facts and rejects of the batch's rooms and marks
 // their blocks dirty, in one transaction.
 func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, error) {
@@ -125,6 +134,9 @@ func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, erro
 		return tag.RowsAffected(), err
 	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, asyncCommit); err != nil {
+			return fmt.Errorf("write facts: %w", err)
+		}
 		if len(knownKeys) > 0 {
 			if _, err := tx.Exec(ctx, stageFacts); err != nil {
 				return fmt.Errorf("stage tables: %w", err)

@@ -58,11 +58,19 @@ WHERE NOT EXISTS (SELECT 1 FROM room_facts f
 }
 
 // BlockBuffer holds computed rooms of one tenant's new blocks, in the
-// order they come, one block builder per UTC date. Release it when done.
+// order they come, one block builder per UTC date, until Encode turns
+// them into the blocks' bytes. Release it when done.
 type BlockBuffer struct {
-	tenant string
-	days   map[time.Time]*blockBuilder
-	rooms  int
+	tenant  string
+	days    map[time.Time]*blockBuilder
+	rooms   int
+	encoded []encodedBlock // by date, after Encode
+}
+
+type encodedBlock struct {
+	day          time.Time
+	n            int
+	rooms, turns []byte
 }
 
 // NewBlockBuffer returns an empty buffer of tenant's blocks.
@@ -72,6 +80,16 @@ func NewBlockBuffer(tenant string) *BlockBuffer {
 
 // Tenant is the tenant whose blocks the buffer holds.
 func (b *BlockBuffer) Tenant() string { return b.tenant }
+
+// Days are the dates of the blocks the buffer holds.
+func (b *BlockBuffer) Days() []time.Time {
+	days := make([]time.Time, 0, len(b.days))
+	for d := range b.days {
+		days = append(days, d)
+	}
+	slices.SortFunc(days, time.Time.Compare)
+	return days
+}
 
 // Rooms is how many rooms the buffer holds.
 func (b *BlockBuffer) Rooms() int { return b.rooms }
@@ -94,7 +112,25 @@ func (b *BlockBuffer) Release() {
 	for _, bb := range b.days {
 		bb.release()
 	}
-	b.days, b.rooms = nil, 0
+	b.days, b.rooms, b.encoded = nil, 0, nil
+}
+
+// Encode encodes the blocks (LZ4 Arrow IPC, rooms in the order
+// RebuildBlocks gives them) and drops the builders: the CPU work of
+// WriteBlocks, which the ETL does on its computing goroutine while its
+// writer waits on the database.
+func (b *BlockBuffer) Encode() error {
+	for _, d := range b.Days() {
+		bb := b.days[d]
+		n, rooms, turns, err := bb.encodeSorted()
+		if err != nil {
+			return err
+		}
+		b.encoded = append(b.encoded, encodedBlock{day: d, n: n, rooms: rooms, turns: turns})
+		bb.release()
+		delete(b.days, d)
+	}
+	return nil
 }
 
 // WriteBlocks writes the blocks of b, each under a new version and with
@@ -103,18 +139,15 @@ func (b *BlockBuffer) Release() {
 // every room of its tenant and date in room_facts: the block is then the
 // one RebuildBlocks would build (TestNewBlocksEqualRebuilt).
 func (db *DB) WriteBlocks(ctx context.Context, b *BlockBuffer) (int, error) {
-	days := make([]time.Time, 0, len(b.days))
-	for d := range b.days {
-		days = append(days, d)
+	if err := b.Encode(); err != nil {
+		return 0, err
 	}
-	slices.SortFunc(days, time.Time.Compare)
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		for _, d := range days {
-			n, rooms, turns, err := b.days[d].encodeSorted()
-			if err != nil {
-				return err
-			}
-			if err := putBlock(ctx, tx, b.tenant, d, n, rooms, turns); err != nil {
+		if _, err := tx.Exec(ctx, asyncCommit); err != nil {
+			return fmt.Errorf("write blocks: %w", err)
+		}
+		for _, e := range b.encoded {
+			if err := putBlock(ctx, tx, b.tenant, e.day, e.n, e.rooms, e.turns); err != nil {
 				return err
 			}
 		}
@@ -123,7 +156,7 @@ func (db *DB) WriteBlocks(ctx context.Context, b *BlockBuffer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return len(days), nil
+	return len(b.encoded), nil
 }
 
 // encodeSorted encodes the block with its rooms in (opened_at, room_id)

@@ -307,8 +307,14 @@ func ComputeRoom(evs []Event, rejects []Reject) (room Room, rej []Reject, ok boo
 		opened        bool
 		firstAssigned time.Time
 		usable        int
-		skip          = make([]bool, len(evs)) // rejected: left out below
+		small         [64]bool
+		skip          = small[:0] // rejected: left out below
 	)
+	if len(evs) <= len(small) {
+		skip = small[:len(evs)] // most rooms: no allocation
+	} else {
+		skip = make([]bool, len(evs))
+	}
 	for i := range evs {
 		e := &evs[i]
 		if reason, detail := Check(e); reason != "" {

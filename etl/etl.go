@@ -33,10 +33,12 @@ type Runner struct {
 	// bounded by it, whatever the backlog. Default 50,000.
 	BatchEvents int
 	// BlockRooms is how many rooms of one tenant's new blocks (days
-	// without facts before the run) a run keeps in memory, to write those
-	// blocks without reading the rooms back from room_facts; a tenant with
-	// more has its new blocks rebuilt from room_facts at the end of the
-	// run. Memory grows with it, not with the backlog. Default 100,000.
+	// without facts before the run) a run keeps in memory over several
+	// days, to write those blocks without reading the rooms back from
+	// room_facts; past it, only the day with the most rooms is kept, and
+	// the tenant's other new days are rebuilt from room_facts at the end
+	// of the run. Memory holds about one block, whatever the backlog.
+	// Default 8,192.
 	BlockRooms int
 	// MaxTxnAge bounds how long a writer's transaction may stay open when
 	// the source role cannot see other sessions' xact_start (docs/etl.md).
@@ -84,7 +86,7 @@ func (r *Runner) defaults() {
 		r.BatchEvents = 50_000
 	}
 	if r.BlockRooms <= 0 {
-		r.BlockRooms = 100_000
+		r.BlockRooms = 8_192
 	}
 	if r.MaxTxnAge <= 0 {
 		r.MaxTxnAge = time.Hour

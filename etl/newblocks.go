@@ -18,25 +18,28 @@ import (
 // goes to the writer, behind the last of its facts, so that a block is
 // written only after all of its rooms are.
 //
-// Memory: one tenant's rooms of new blocks at a time, at most max; a
-// tenant with more (a backlog of many days of a large tenant) has its
-// new blocks rebuilt from room_facts at the end of the run, as before.
+// Memory: about one block (what a rebuild from room_facts holds too),
+// whatever the backlog. A tenant's rooms come in room id order, the days
+// of a backlog mixed: while they are few (Runner.BlockRooms) the rooms of
+// all of its new days are kept; past that, only those of the day with the
+// most rooms so far, and the other days are rebuilt from room_facts at the
+// end of the run (full), as before. A day's backlog falls mostly on one
+// UTC date, which stays in memory.
 type newBlocks struct {
-	db  *store.DB
-	max int
+	db      *store.DB
+	several int // Runner.BlockRooms
 	// all: there were no facts at all when the run began, so every
 	// block is new.
 	all   bool
 	isNew map[store.BlockKey]bool
 	buf   *store.BlockBuffer // the current tenant's
-	skip  string             // a tenant that went over max
-	// full: the new blocks of a tenant that went over max, for the end
-	// of the run to rebuild whole from room_facts.
+	// full: the new blocks dropped from memory, for the end of the run
+	// to rebuild whole from room_facts.
 	full map[store.BlockKey]bool
 }
 
-func newNewBlocks(db *store.DB, max int, all bool) *newBlocks {
-	return &newBlocks{db: db, max: max, all: all, isNew: map[store.BlockKey]bool{}, full: map[store.BlockKey]bool{}}
+func newNewBlocks(db *store.DB, several int, all bool) *newBlocks {
+	return &newBlocks{db: db, several: several, all: all, isNew: map[store.BlockKey]bool{}, full: map[store.BlockKey]bool{}}
 }
 
 // add collects the rooms of b that fall in new blocks and returns the
@@ -54,24 +57,24 @@ func (nb *newBlocks) add(ctx context.Context, b *store.FactsBatch) ([]*store.Blo
 			nb.buf = nil
 		}
 		k := blockOf(r)
-		if !nb.isNew[k] {
-			continue
-		}
-		if r.TenantID == nb.skip {
-			nb.full[k] = true
+		if !nb.isNew[k] || nb.full[k] {
 			continue
 		}
 		if nb.buf == nil {
 			nb.buf = store.NewBlockBuffer(r.TenantID)
 		}
-		nb.buf.Add(r)
-		if nb.buf.Rooms() > nb.max {
-			for _, d := range nb.buf.Days() {
-				nb.full[store.BlockKey{TenantID: r.TenantID, Day: d}] = true
+		if nb.buf.Rooms() >= nb.several {
+			if nb.buf.NumDays() > 1 {
+				for _, d := range nb.buf.KeepLargestDay() {
+					nb.full[store.BlockKey{TenantID: r.TenantID, Day: d}] = true
+				}
 			}
-			nb.buf.Release()
-			nb.buf, nb.skip = nil, r.TenantID
+			if !nb.buf.Holds(k.Day) {
+				nb.full[k] = true // another day beside the one kept
+				continue
+			}
 		}
+		nb.buf.Add(r)
 	}
 	return done, nil
 }
@@ -81,7 +84,8 @@ func (nb *newBlocks) add(ctx context.Context, b *store.FactsBatch) ([]*store.Blo
 // facts before (their old block loses them) and the new rooms of blocks
 // that are not new. A new room of a new block needs no patch: its block
 // is written whole, from memory or from room_facts (full). Keeping only
-// these keeps the run's memory flat over a backlog of new days.
+// these keeps the run's memory flat over a backlog of new days. Call it
+// after add.
 func (nb *newBlocks) patchKeys(b *store.FactsBatch) []store.RoomKey {
 	var keys []store.RoomKey
 	for _, k := range b.Keys {

@@ -91,6 +91,34 @@ func (b *BlockBuffer) Days() []time.Time {
 	return days
 }
 
+// KeepLargestDay drops the rooms of every day but the one with the most
+// rooms, and returns the days dropped.
+func (b *BlockBuffer) KeepLargestDay() []time.Time {
+	var largest time.Time
+	for d, bb := range b.days {
+		if l := b.days[largest]; l == nil || bb.n > l.n || bb.n == l.n && d.Before(largest) {
+			largest = d
+		}
+	}
+	var dropped []time.Time
+	for _, d := range b.Days() {
+		if !d.Equal(largest) {
+			bb := b.days[d]
+			b.rooms -= int(bb.n)
+			bb.release()
+			delete(b.days, d)
+			dropped = append(dropped, d)
+		}
+	}
+	return dropped
+}
+
+// NumDays is how many days the buffer holds rooms of.
+func (b *BlockBuffer) NumDays() int { return len(b.days) }
+
+// Holds reports whether the buffer holds rooms of day.
+func (b *BlockBuffer) Holds(day time.Time) bool { return b.days[day] != nil }
+
 // Rooms is how many rooms the buffer holds.
 func (b *BlockBuffer) Rooms() int { return b.rooms }
 

@@ -32,18 +32,7 @@ func (c *copyReader) tuple(f [][]byte) error {
 		len(f[colEventID]) != 8 || len(f[colOccurred]) != 8 || (f[colScore] != nil && len(f[colScore]) != 2) {
 		return errors.New("copy: unexpected column layout of chat_events (docs/metrics.md, the event feed)")
 	}
-	var r row
-	r.eventID = pgcopy.Int64(f[colEventID])
-	r.tenant, r.room, r.typ = f[colTenant], f[colRoom], f[colType]
-	r.occurred = pgcopy.Time(f[colOccurred])
-	for i := range r.nullable {
-		r.nullable[i] = f[colActor+i]
-	}
-	if f[colScore] != nil {
-		s := pgcopy.Int16(f[colScore])
-		r.score = &s
-	}
-	c.bb.append(&r)
+	c.bb.append(f)
 	c.rows++
 	if c.bb.n >= c.size {
 		return c.onBatch()

@@ -13,9 +13,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -34,6 +32,14 @@ type Runner struct {
 	// BatchEvents is how many new events one Arrow batch holds; memory is
 	// bounded by it, whatever the backlog. Default 50,000.
 	BatchEvents int
+	// BlockRooms is how many rooms of one tenant's new blocks (days
+	// without facts before the run) a run keeps in memory over several
+	// days, to write those blocks without reading the rooms back from
+	// room_facts; past it, only the day with the most rooms is kept, and
+	// the tenant's other new days are rebuilt from room_facts at the end
+	// of the run. Memory holds about one block, whatever the backlog.
+	// Default 8,192.
+	BlockRooms int
 	// MaxTxnAge bounds how long a writer's transaction may stay open when
 	// the source role cannot see other sessions' xact_start (docs/etl.md).
 	// Default 1 hour.
@@ -44,13 +50,16 @@ type Runner struct {
 	// changed holds the rooms the current run wrote (set under the
 	// ETL's lock), so that their blocks are patched, not rebuilt whole.
 	changed map[store.RoomKey]bool
+	// full holds the blocks the current run leaves to be rebuilt whole
+	// from room_facts (newBlocks).
+	full map[store.BlockKey]bool
 
 	// Observe, when set, is called after every run with its result or
 	// error (Prometheus metrics in `sqi serve`).
 	Observe func(Result, error)
 	// Progress, when set, is called during a run after each batch of
-	// events, with the events read and the rooms computed so far (`sqi etl
-	// --once` shows them on a terminal). It runs on the run's goroutine
+	// events is computed, with the events and the rooms computed so far.
+	// It runs on the pipeline's computing goroutine, one call at a time,
 	// and must return quickly.
 	Progress func(eventsRead, roomsComputed int64)
 }
@@ -66,11 +75,18 @@ type Result struct {
 	FeedRejects   int64   `json:"feed_rejects"`
 	BlocksRebuilt int     `json:"blocks_rebuilt"`
 	Seconds       float64 `json:"seconds"`
+
+	// blocksFromMemory counts the blocks of BlocksRebuilt that the run
+	// wrote from the rooms it computed (newBlocks), for the run log.
+	blocksFromMemory int
 }
 
 func (r *Runner) defaults() {
 	if r.BatchEvents <= 0 {
 		r.BatchEvents = 50_000
+	}
+	if r.BlockRooms <= 0 {
+		r.BlockRooms = 8_192
 	}
 	if r.MaxTxnAge <= 0 {
 		r.MaxTxnAge = time.Hour
@@ -125,8 +141,8 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r.changed = map[store.RoomKey]bool{}
-	defer func() { r.changed = nil }()
+	r.changed, r.full = map[store.RoomKey]bool{}, leftover
+	defer func() { r.changed, r.full = nil, nil }()
 	prev, err := r.Store.ETLState(ctx)
 	if err != nil {
 		return Result{}, err
@@ -147,9 +163,11 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	blocksAt := r.Now()
-	if res.BlocksRebuilt, err = r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: leftover}); err != nil {
+	rebuilt, err := r.Store.RebuildBlocks(ctx, &store.BlockHint{Changed: r.changed, Full: r.full})
+	if err != nil {
 		return res, err
 	}
+	res.BlocksRebuilt += rebuilt
 	finished := r.Now()
 	res.Seconds = finished.Sub(started).Seconds()
 	run := store.ETLRun{StartedAt: started, FinishedAt: finished, SnapshotAt: snapAt, EventsRead: res.EventsRead,
@@ -159,6 +177,7 @@ func (r *Runner) runOnce(ctx context.Context) (Result, error) {
 	}
 	r.Log.Info("etl run", "events_read", res.EventsRead, "rooms_recomputed", res.RoomsRecomputed,
 		"rooms_changed", res.RoomsChanged, "rejects", res.Rejects, "feed_rejects", res.FeedRejects, "seconds", res.Seconds,
+		"blocks_rebuilt", res.BlocksRebuilt, "blocks_from_memory", res.blocksFromMemory,
 		"blocks_seconds", finished.Sub(blocksAt).Seconds())
 	return res, nil
 }
@@ -183,8 +202,13 @@ func (r *Runner) extract(ctx context.Context, prev store.ETLState) (store.ETLSta
 	if err != nil {
 		return store.ETLState{}, time.Time{}, res, err
 	}
-	p := &pipeline{r: r, tx: snap.tx2, res: &res, empty: empty, incremental: prev.Found}
-	if err := p.run(ctx, snap.conn.Conn().PgConn(), newEventsCopy(prev)); err != nil {
+	p := &pipeline{r: r, tx: snap.tx2, res: &res, empty: empty, incremental: prev.Found,
+		blocks: newNewBlocks(r.Store, r.BlockRooms, empty)}
+	err = p.run(ctx, snap.conn.Conn().PgConn(), newEventsCopy(prev))
+	for k := range p.blocks.full {
+		r.full[k] = true
+	}
+	if err != nil {
 		return store.ETLState{}, time.Time{}, res, err
 	}
 	if err := snap.tx.Commit(ctx); err != nil {
@@ -288,262 +312,6 @@ func (r *Runner) lowWatermark(ctx context.Context) (time.Time, error) {
 		return *oldest, nil
 	}
 	return now, nil
-}
-
-// pipeline turns the cursor's rows into room facts, batch by batch.
-type pipeline struct {
-	r   *Runner
-	tx  pgx.Tx
-	res *Result
-
-	pending []metrics.Event // events of the room that may go on in the next batch
-	rooms   [][]metrics.Event
-	rejects []metrics.Reject
-
-	// onWritten, when set, sees every facts batch once it is written
-	// (the reconciliation counts what it repaired).
-	onWritten func(*writeBatch, store.FactsWritten)
-
-	// empty: the service database had no facts or rejects when the run
-	// began, so no room is known. incremental: not the first run, so a
-	// known room's earlier events are not in the stream.
-	empty, incremental bool
-	computed           int64 // rooms computed so far, for Runner.Progress
-
-	// Batches are written by one goroutine while the next one is read.
-	writes  chan *writeBatch
-	written chan error
-	cancel  context.CancelFunc
-}
-
-// writeBatch is what the writer writes at once: the facts of a batch of
-// rooms and the events of rooms whose ids the API cannot address.
-type writeBatch struct {
-	facts *store.FactsBatch
-	feed  []store.FeedReject
-}
-
-func (p *pipeline) run(ctx context.Context, conn *pgconn.PgConn, copySQL string) (err error) {
-	bb := newBatchBuilder(memory.DefaultAllocator)
-	defer bb.release()
-	// A failed write stops the stream at once (cancel), and its error is
-	// the run's, not the cancellation it caused.
-	ctx, stop := p.startWriter(ctx)
-	defer func() {
-		if werr := stop(); werr != nil {
-			err = werr
-		}
-	}()
-	batch := func(last bool) error {
-		rec := bb.flush()
-		p.split(rec, last)
-		rec.Release()
-		return p.flushRooms(ctx)
-	}
-	cr := newCopyReader(bb, p.r.BatchEvents, nil)
-	cr.onBatch = func() error {
-		err := batch(false)
-		if err == nil && p.r.Progress != nil {
-			p.r.Progress(cr.rows, p.computed)
-		}
-		return err
-	}
-	if _, err := conn.CopyTo(ctx, cr, copySQL); err != nil {
-		return fmt.Errorf("read events: %w", err)
-	}
-	p.res.EventsRead = cr.rows
-	return batch(true)
-}
-
-// split cuts a batch, ordered by room, into the events of each room. The
-// last room of a batch may go on in the next one unless this is the last.
-func (p *pipeline) split(rec arrowRecord, last bool) {
-	c := colsOf(rec)
-	n := int(rec.NumRows())
-	for i := 0; i < n; i++ {
-		if len(p.pending) > 0 {
-			head := &p.pending[0]
-			if head.TenantID != c.tenant.Value(i) || head.RoomID != c.room.Value(i) {
-				p.rooms = append(p.rooms, p.pending)
-				p.pending = nil
-			}
-		}
-		var e metrics.Event
-		c.event(i, &e)
-		p.pending = append(p.pending, e)
-	}
-	if last && len(p.pending) > 0 {
-		p.rooms = append(p.rooms, p.pending)
-		p.pending = nil
-	}
-}
-
-// startWriter starts the writer goroutine. The returned context ends
-// when a write fails; stop waits for the writes sent so far and returns
-// the first write error.
-func (p *pipeline) startWriter(ctx context.Context) (context.Context, func() error) {
-	ctx, p.cancel = context.WithCancel(ctx)
-	p.writes, p.written = make(chan *writeBatch), make(chan error, 1)
-	go p.writer(ctx)
-	return ctx, func() error {
-		close(p.writes)
-		err := <-p.written
-		p.cancel()
-		return err
-	}
-}
-
-// writer writes the batches it receives, one at a time; after the first
-// error it only drains. It reports on written when writes is closed.
-func (p *pipeline) writer(ctx context.Context) {
-	var err error
-	for b := range p.writes {
-		if err != nil {
-			continue
-		}
-		if err = p.write(ctx, b); err != nil {
-			p.cancel()
-		}
-	}
-	p.written <- err
-}
-
-func (p *pipeline) write(ctx context.Context, b *writeBatch) error {
-	if len(b.feed) > 0 {
-		n, err := p.r.Store.WriteFeedRejects(ctx, b.feed)
-		if err != nil {
-			return err
-		}
-		p.res.FeedRejects += n
-	}
-	if b.facts == nil {
-		return nil
-	}
-	w, err := p.r.Store.WriteFacts(ctx, b.facts)
-	if err != nil {
-		return err
-	}
-	p.res.RoomsRecomputed += int64(len(b.facts.Keys))
-	if p.r.changed != nil {
-		for _, k := range b.facts.Keys {
-			p.r.changed[k] = true
-		}
-	}
-	p.res.RoomsChanged += w.RoomsChanged
-	p.res.Rejects += int64(len(b.facts.Rejects))
-	if p.onWritten != nil {
-		p.onWritten(b, w)
-	}
-	return nil
-}
-
-// flushRooms completes the rooms split so far with their earlier events,
-// computes their facts and sends them to the writer.
-func (p *pipeline) flushRooms(ctx context.Context) error {
-	if len(p.rooms) == 0 {
-		return nil
-	}
-	rooms, feed := splitBadIDs(p.rooms)
-	keys := make([]store.RoomKey, len(rooms))
-	for i, evs := range rooms {
-		keys[i] = store.RoomKey{TenantID: evs[0].TenantID, RoomID: evs[0].RoomID}
-	}
-	known := map[store.RoomKey]bool{}
-	if !p.empty && len(keys) > 0 {
-		var err error
-		if known, err = p.r.Store.KnownRooms(ctx, keys); err != nil {
-			return err
-		}
-	}
-	// A first run reads every event already: nothing to read again.
-	if len(known) > 0 && p.incremental {
-		if err := p.reread(ctx, rooms, keys, known); err != nil {
-			return err
-		}
-	}
-	if err := p.send(ctx, p.compute(rooms, keys, known), feed); err != nil {
-		return err
-	}
-	p.rooms = p.rooms[:0]
-	return nil
-}
-
-// splitBadIDs takes out the rooms whose tenant or room id the API cannot
-// address: their events become feed rejects, never facts.
-func splitBadIDs(rooms [][]metrics.Event) (good [][]metrics.Event, feed []store.FeedReject) {
-	good = rooms[:0:0]
-	for _, evs := range rooms {
-		reason := metrics.IDReject(evs[0].TenantID, evs[0].RoomID)
-		if reason == "" {
-			good = append(good, evs)
-			continue
-		}
-		for _, e := range evs {
-			feed = append(feed, store.FeedReject{TenantID: e.TenantID, RoomID: e.RoomID, EventID: e.EventID,
-				Reason: reason, OccurredAt: e.OccurredAt})
-		}
-	}
-	return good, feed
-}
-
-// compute turns rooms (each all the events of one room; nil for a known
-// room that has no event left) into the batch the writer writes.
-func (p *pipeline) compute(rooms [][]metrics.Event, keys []store.RoomKey, known map[store.RoomKey]bool) *store.FactsBatch {
-	if len(keys) == 0 {
-		return nil
-	}
-	b := &store.FactsBatch{Keys: keys, Known: known, Rooms: make([]metrics.Room, 0, len(rooms))}
-	for i, evs := range rooms {
-		if len(evs) == 0 {
-			continue // the writer deletes what the room had
-		}
-		room, rej, ok := metrics.ComputeRoom(evs, p.rejects)
-		p.rejects = rej
-		opened := room.OpenedAt
-		if !ok {
-			opened = evs[0].OccurredAt // sorted: the earliest event
-		}
-		for _, j := range rej {
-			b.Rejects = append(b.Rejects, store.RejectRow{RoomKey: keys[i], OpenedAt: opened, Reject: j})
-		}
-		if ok {
-			b.Rooms = append(b.Rooms, room)
-		}
-	}
-	p.computed += int64(len(rooms))
-	return b
-}
-
-// send hands a batch to the writer goroutine.
-func (p *pipeline) send(ctx context.Context, facts *store.FactsBatch, feed []store.FeedReject) error {
-	if facts == nil && len(feed) == 0 {
-		return nil
-	}
-	select {
-	case p.writes <- &writeBatch{facts: facts, feed: feed}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// reread replaces the events of the known rooms with all of their events:
-// a room touched by a new event is recomputed from everything it has.
-func (p *pipeline) reread(ctx context.Context, rooms [][]metrics.Event, keys []store.RoomKey, known map[store.RoomKey]bool) error {
-	var want []store.RoomKey
-	for k := range known {
-		want = append(want, k)
-	}
-	all, err := readRooms(ctx, p.tx, want)
-	if err != nil {
-		return err
-	}
-	for i, k := range keys {
-		if known[k] {
-			rooms[i] = all[k]
-		}
-	}
-	return nil
 }
 
 // readRooms reads every event of the rooms keys, by room.

@@ -156,7 +156,7 @@ func (r *Runner) reconcileRooms(ctx context.Context, p *pipeline, snap *snapshot
 				removed[k.TenantID]++
 			}
 		}
-		if err := p.send(ctx, p.compute(rooms, present, known), feed); err != nil {
+		if err := p.send(ctx, &writeBatch{facts: p.compute(rooms, present, known), feed: feed}); err != nil {
 			return err
 		}
 	}

@@ -226,7 +226,9 @@ func (db *DB) RebuildBlocks(ctx context.Context, hint *BlockHint) (int, error) {
 	return len(keys), nil
 }
 
-func (db *DB) rebuildBlock(ctx context.Context, tenant string, day time.Time, full bool, hint *BlockHint) error {
+// putBlock stores the block of tenant and day (none when n is 0: the
+// block is deleted) under a new version and clears its dirty mark.
+func putBlock(ctx context.Context, tx pgx.Tx, tenant string, day time.Time, n int, rooms, turns []byte) error {
 	const (
 		upsert = `INSERT INTO room_blocks (tenant_id, day, rooms, rooms_ipc, turns_ipc, updated_at)
 VALUES ($1, $2, $3, $4, $5, now())
@@ -234,8 +236,22 @@ ON CONFLICT (tenant_id, day) DO UPDATE SET rooms = $3, rooms_ipc = $4, turns_ipc
   version = nextval('room_blocks_version')`
 		del   = `DELETE FROM room_blocks WHERE tenant_id = $1 AND day = $2`
 		clean = `DELETE FROM blocks_dirty WHERE tenant_id = $1 AND day = $2`
-		old   = `SELECT rooms_ipc, turns_ipc FROM room_blocks WHERE tenant_id = $1 AND day = $2`
 	)
+	if n == 0 {
+		if _, err := tx.Exec(ctx, del, tenant, day); err != nil {
+			return fmt.Errorf("delete block: %w", err)
+		}
+	} else if _, err := tx.Exec(ctx, upsert, tenant, day, n, rooms, turns); err != nil {
+		return fmt.Errorf("write block: %w", err)
+	}
+	if _, err := tx.Exec(ctx, clean, tenant, day); err != nil {
+		return fmt.Errorf("clean dirty block: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) rebuildBlock(ctx context.Context, tenant string, day time.Time, full bool, hint *BlockHint) error {
+	const old = `SELECT rooms_ipc, turns_ipc FROM room_blocks WHERE tenant_id = $1 AND day = $2`
 	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		b := newBlockBuilder()
 		defer b.release()
@@ -270,17 +286,7 @@ ON CONFLICT (tenant_id, day) DO UPDATE SET rooms = $3, rooms_ipc = $4, turns_ipc
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			if _, err := tx.Exec(ctx, del, tenant, day); err != nil {
-				return fmt.Errorf("delete block: %w", err)
-			}
-		} else if _, err := tx.Exec(ctx, upsert, tenant, day, n, rooms, turn); err != nil {
-			return fmt.Errorf("write block: %w", err)
-		}
-		if _, err := tx.Exec(ctx, clean, tenant, day); err != nil {
-			return fmt.Errorf("clean dirty block: %w", err)
-		}
-		return nil
+		return putBlock(ctx, tx, tenant, day, n, rooms, turn)
 	})
 }
 
@@ -349,18 +355,6 @@ ORDER BY opened_at, room_id COLLATE "C"`
 	}
 	opened := or.Column(blockRoomSchema.FieldIndices("opened_at")[0]).(*array.Timestamp)
 	roomID := or.Column(blockRoomSchema.FieldIndices("room_id")[0]).(*array.String)
-	turnStarts := func(rec arrow.RecordBatch, rooms int) []int {
-		idx := rec.Column(0).(*array.Int32)
-		starts := make([]int, rooms+1)
-		t := 0
-		for r := 0; r <= rooms; r++ {
-			for t < idx.Len() && int(idx.Value(t)) < r {
-				t++
-			}
-			starts[r] = t
-		}
-		return starts
-	}
 	oStarts := turnStarts(ot, int(or.NumRows()))
 	fStarts := turnStarts(ft, int(fr.NumRows()))
 	var segs []segment
@@ -461,6 +455,21 @@ ORDER BY opened_at, room_id COLLATE "C"`
 	defer turns.Release()
 	roomsIPC, turnsIPC, err = encodeRecords(rooms, turns)
 	return pos, roomsIPC, turnsIPC, err
+}
+
+// turnStarts returns where the turns of each of a block's rooms start in
+// its turns record (the turns of room r are [starts[r], starts[r+1])).
+func turnStarts(turns arrow.RecordBatch, rooms int) []int {
+	idx := turns.Column(0).(*array.Int32)
+	starts := make([]int, rooms+1)
+	t := 0
+	for r := 0; r <= rooms; r++ {
+		for t < idx.Len() && int(idx.Value(t)) < r {
+			t++
+		}
+		starts[r] = t
+	}
+	return starts
 }
 
 // roomOrder is a room's place in a block: (opened_at, room_id), ids in

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"sqi/internal/pgcopy"
 	"sqi/metrics"
 )
 
@@ -69,6 +71,15 @@ SELECT * FROM unnest($1::text[], $2::date[]) ON CONFLICT DO NOTHING`
 SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`
 )
 
+// asyncCommit lets a transaction of the ETL's writes commit without
+// waiting for its WAL to reach the disk. Should the server crash first,
+// the transaction is lost whole (facts, rejects and their dirty marks
+// together), and so is the run's record: etl_state is written last, by a
+// transaction that waits (FinishETLRun), and WAL reaches the disk in
+// order, so a recorded run's writes are all on disk, and an unrecorded
+// run is done again, with the same facts.
+const asyncCommit = `SET LOCAL synchronous_commit = off`
+
 // WriteFacts replaces the facts and rejects of the batch's rooms and marks
 // their blocks dirty, in one transaction.
 func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, error) {
@@ -105,10 +116,27 @@ func (db *DB) WriteFacts(ctx context.Context, b *FactsBatch) (FactsWritten, erro
 		}
 	}
 	copyRooms := func(tx pgx.Tx, table string, rooms []*metrics.Room) (int64, error) {
-		return tx.CopyFrom(ctx, pgx.Identifier{table}, roomColumnNames,
-			pgx.CopyFromSlice(len(rooms), func(i int) ([]any, error) { return roomValues(rooms[i]), nil }))
+		if len(rooms) == 0 {
+			return 0, nil
+		}
+		i := 0
+		src := &pgcopy.Source{Next: func(b []byte) ([]byte, error) {
+			if i == len(rooms) {
+				return b, io.EOF
+			}
+			i++
+			return appendRoom(b, rooms[i-1])
+		}}
+		tag, err := tx.Conn().PgConn().CopyFrom(ctx, src, copyRoomsSQL(table))
+		if src.Err != nil {
+			return 0, src.Err
+		}
+		return tag.RowsAffected(), err
 	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, asyncCommit); err != nil {
+			return fmt.Errorf("write facts: %w", err)
+		}
 		if len(knownKeys) > 0 {
 			if _, err := tx.Exec(ctx, stageFacts); err != nil {
 				return fmt.Errorf("stage tables: %w", err)

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"fmt"
+	"math"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"sqi/internal/pgcopy"
 	"sqi/metrics"
 )
 
@@ -50,39 +54,68 @@ func sqlType(f *metrics.RoomField) string {
 	return "text"
 }
 
-// roomValues returns the COPY values of r, in roomColumnNames order.
-func roomValues(r *metrics.Room) []any {
-	vals := make([]any, 0, len(roomColumnNames))
+// copyRoomsSQL is the binary COPY of roomColumns into table.
+func copyRoomsSQL(table string) string {
+	return `COPY ` + pgx.Identifier{table}.Sanitize() + ` (` + roomColumns + `) FROM STDIN (FORMAT binary)`
+}
+
+// appendRoom appends r as a binary COPY tuple of roomColumnNames
+// (internal/pgcopy), in the types sqlType gives: what pgx.CopyFrom would
+// send for the same values, without boxing every value and encoding it
+// through pgx's type map (TestRoomCopyEqualsPgx).
+func appendRoom(b []byte, r *metrics.Room) ([]byte, error) {
+	b = pgcopy.AppendTuple(b, len(roomColumnNames))
 	for _, f := range metrics.StoredFields {
 		c := f.Fact(r)
-		var v any
 		switch {
 		case c.Null:
+			b = pgcopy.AppendNull(b)
 		case f.Kind == metrics.FieldText:
-			v = c.S
+			b = pgcopy.AppendText(b, c.S)
 		case f.Kind == metrics.FieldTime:
-			v = c.T
+			b = pgcopy.AppendTime(b, c.T)
 		case f.Kind == metrics.FieldSeconds:
-			v = c.F
+			b = pgcopy.AppendFloat64(b, c.F)
+		case f.Kind == metrics.FieldCount && f.SmallInt():
+			b = pgcopy.AppendInt16(b, int16(c.I))
 		case f.Kind == metrics.FieldCount:
-			v = c.I
+			if c.I < math.MinInt32 || c.I > math.MaxInt32 {
+				return nil, fmt.Errorf("room %s/%s: %s %d is out of the range of an integer", r.TenantID, r.RoomID, f.Name, c.I)
+			}
+			b = pgcopy.AppendInt32(b, int32(c.I))
 		case f.Kind == metrics.FieldBool:
-			v = c.B
+			b = pgcopy.AppendBool(b, c.B)
+		default:
+			return nil, fmt.Errorf("room_facts.%s: no column type for its kind %d", f.Name, f.Kind)
 		}
-		vals = append(vals, v)
 	}
 	for i := range metrics.TurnSets {
 		ts := *metrics.TurnSets[i].Turns(r)
-		opened, answered := make([]pgtype.Timestamptz, len(ts)), make([]pgtype.Timestamptz, len(ts))
-		agents := make([]pgtype.Text, len(ts))
-		for j, t := range ts {
-			opened[j] = pgtype.Timestamptz{Time: t.OpenedAt, Valid: true}
-			answered[j] = pgtype.Timestamptz{Time: t.AnsweredAt, Valid: t.Answered()}
-			agents[j] = pgtype.Text{String: t.Agent, Valid: t.Agent != ""}
+		var m int
+		b, m = pgcopy.AppendArray(b, pgcopy.OIDTimestamptz, len(ts))
+		for j := range ts {
+			b = pgcopy.AppendTime(b, ts[j].OpenedAt)
 		}
-		vals = append(vals, opened, answered, agents)
+		b = pgcopy.EndArray(b, m, false)
+		b, m = pgcopy.AppendArray(b, pgcopy.OIDTimestamptz, len(ts))
+		null := false
+		for j := range ts {
+			if ts[j].Answered() {
+				b = pgcopy.AppendTime(b, ts[j].AnsweredAt)
+			} else {
+				b, null = pgcopy.AppendNull(b), true
+			}
+		}
+		b = pgcopy.EndArray(b, m, null)
+		b, m = pgcopy.AppendArray(b, pgcopy.OIDText, len(ts))
+		null = false
+		for j := range ts {
+			b = pgcopy.AppendText(b, ts[j].Agent) // NULL for ""
+			null = null || ts[j].Agent == ""
+		}
+		b = pgcopy.EndArray(b, m, null)
 	}
-	return vals
+	return b, nil
 }
 
 // roomScan holds the scan targets of one room_facts row of roomColumns and

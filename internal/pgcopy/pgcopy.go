@@ -1,6 +1,7 @@
 // Package pgcopy is PostgreSQL's binary COPY format, both ways: an encoder
-// for the rows that `sqi import` and `sqi generate` copy in, and a
-// streaming decoder for the rows that the ETL copies out. Doing it by hand
+// for the rows that `sqi import` and `sqi generate` copy in and that the
+// store writes room facts with (Source), and a streaming decoder for the
+// rows that the ETL copies out (Reader). Doing it by hand
 // instead of through pgx's type map keeps a million-row copy close to the
 // cost of moving its bytes. It knows the wire format only, not any table:
 // it must not import any package of the service.
@@ -11,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 )
@@ -48,6 +50,63 @@ func AppendInt16(b []byte, v int16) []byte {
 	return binary.BigEndian.AppendUint16(b, uint16(v))
 }
 
+// AppendInt32 appends an integer.
+func AppendInt32(b []byte, v int32) []byte {
+	b = binary.BigEndian.AppendUint32(b, 4)
+	return binary.BigEndian.AppendUint32(b, uint32(v))
+}
+
+// AppendFloat64 appends a double precision.
+func AppendFloat64(b []byte, v float64) []byte {
+	b = binary.BigEndian.AppendUint32(b, 8)
+	return binary.BigEndian.AppendUint64(b, math.Float64bits(v))
+}
+
+// AppendBool appends a boolean.
+func AppendBool(b []byte, v bool) []byte {
+	b = binary.BigEndian.AppendUint32(b, 1)
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// The element types of the arrays the service writes (pg_type.oid).
+const (
+	OIDText        = 25
+	OIDTimestamptz = 1184
+)
+
+// AppendArray starts a one-dimensional array field of n elements of the
+// type oid (the column's element type: PostgreSQL refuses another). The
+// caller appends the n elements as fields (AppendTime, AppendText,
+// AppendNull...), then calls EndArray with the returned mark. An empty
+// array is written as PostgreSQL writes '{}': no dimensions.
+func AppendArray(b []byte, oid uint32, n int) (_ []byte, mark int) {
+	mark = len(b)
+	b = binary.BigEndian.AppendUint32(b, 0) // the field's length, set by EndArray
+	if n == 0 {
+		b = binary.BigEndian.AppendUint32(b, 0) // no dimensions
+		b = binary.BigEndian.AppendUint32(b, 0) // no nulls
+		return binary.BigEndian.AppendUint32(b, oid), mark
+	}
+	b = binary.BigEndian.AppendUint32(b, 1)
+	b = binary.BigEndian.AppendUint32(b, 0) // the has-nulls flag, set by EndArray
+	b = binary.BigEndian.AppendUint32(b, oid)
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	return binary.BigEndian.AppendUint32(b, 1), mark // lower bound
+}
+
+// EndArray ends the array field started at mark, whose elements include a
+// NULL when hasNull.
+func EndArray(b []byte, mark int, hasNull bool) []byte {
+	binary.BigEndian.PutUint32(b[mark:], uint32(len(b)-mark-4))
+	if hasNull {
+		binary.BigEndian.PutUint32(b[mark+8:], 1)
+	}
+	return b
+}
+
 // AppendText appends a text, or NULL for "".
 func AppendText(b []byte, s string) []byte {
 	if s == "" {
@@ -57,8 +116,63 @@ func AppendText(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// AppendTime appends a timestamptz (microseconds).
+// AppendTime appends a timestamptz (microseconds). Near the ends of
+// PostgreSQL's range the Unix microseconds overflow int64; the arithmetic
+// wraps back, so the result is right wherever PostgreSQL's value fits.
 func AppendTime(b []byte, t time.Time) []byte { return AppendInt64(b, t.UnixMicro()-epochMicros) }
+
+// Source is an io.Reader of a binary COPY stream for pgconn's CopyFrom:
+// header, the tuples that Next appends, trailer. Next appends the next
+// tuple (AppendTuple and its fields) to b and returns it, or returns
+// io.EOF after the last; its other errors end the stream (pgconn answers
+// with CopyFail, so nothing is written) and are kept in Err. Rows are
+// encoded as COPY reads them, so memory holds a chunk, not the table.
+type Source struct {
+	Next func(b []byte) ([]byte, error)
+	Err  error
+
+	buf          []byte
+	off          int
+	header, done bool
+}
+
+// Read implements io.Reader.
+func (s *Source) Read(p []byte) (int, error) {
+	for s.off >= len(s.buf) {
+		if s.done {
+			return 0, io.EOF
+		}
+		if err := s.fill(len(p)); err != nil {
+			s.Err = err
+			return 0, err
+		}
+	}
+	n := copy(p, s.buf[s.off:])
+	s.off += n
+	return n, nil
+}
+
+// fill encodes tuples until buf holds about size bytes, or the trailer.
+func (s *Source) fill(size int) error {
+	s.buf, s.off = s.buf[:0], 0
+	if !s.header {
+		s.buf = append(s.buf, Header...)
+		s.header = true
+	}
+	for len(s.buf) < size {
+		b, err := s.Next(s.buf)
+		if errors.Is(err, io.EOF) {
+			s.buf = AppendTrailer(s.buf)
+			s.done = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.buf = b
+	}
+	return nil
+}
 
 // Int64 decodes a bigint field.
 func Int64(f []byte) int64 { return int64(binary.BigEndian.Uint64(f)) }
@@ -93,6 +207,16 @@ type Reader struct {
 
 // Write implements io.Writer.
 func (r *Reader) Write(p []byte) (int, error) {
+	if r.header && len(r.buf) == 0 {
+		// pgconn hands over one CopyData message at a time, which
+		// PostgreSQL sends a tuple each: decode it where it lies.
+		off, err := r.tuples(p)
+		if err != nil {
+			return 0, err
+		}
+		r.buf = append(r.buf, p[off:]...)
+		return len(p), nil
+	}
 	r.buf = append(r.buf, p...)
 	off := 0
 	if !r.header {
@@ -110,18 +234,28 @@ func (r *Reader) Write(p []byte) (int, error) {
 		r.header = true
 		r.fields = make([][]byte, r.Fields)
 	}
+	n, err := r.tuples(r.buf[off:])
+	if err != nil {
+		return 0, err
+	}
+	r.buf = append(r.buf[:0], r.buf[off+n:]...)
+	return len(p), nil
+}
+
+// tuples decodes the whole tuples at the start of b and returns their
+// length.
+func (r *Reader) tuples(b []byte) (int, error) {
+	off := 0
 	for {
-		n, err := r.tuple(r.buf[off:])
+		n, err := r.tuple(b[off:])
 		if err != nil {
 			return 0, err
 		}
 		if n == 0 {
-			break
+			return off, nil
 		}
 		off += n
 	}
-	r.buf = append(r.buf[:0], r.buf[off:]...)
-	return len(p), nil
 }
 
 // tuple decodes one tuple at the start of b and returns its length, or 0

@@ -2,7 +2,6 @@ package alerts
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -46,26 +45,13 @@ func isDuration(name string) bool {
 // a percentage with %, a count or a score as a number.
 func formatValue(name string, v float64) string {
 	if isDuration(name) {
-		return clock(v)
+		return metrics.DurationText(v)
 	}
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	if i, ok := metrics.MetricIndex(name); ok && metrics.Catalog[i].Kind == metrics.Percent {
 		return s + "%"
 	}
 	return s
-}
-
-// clock is seconds as m:ss or h:mm:ss (rounded to the second).
-func clock(secs float64) string {
-	neg := ""
-	if secs < 0 {
-		neg, secs = "-", -secs
-	}
-	s := int64(math.Round(secs))
-	if s >= 3600 {
-		return fmt.Sprintf("%s%d:%02d:%02d", neg, s/3600, s%3600/60, s%60)
-	}
-	return fmt.Sprintf("%s%d:%02d", neg, s/60, s%60)
 }
 
 // windowText is a window as people say it: 30 min, 2 h, 1 h 30 min.

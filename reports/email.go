@@ -378,7 +378,7 @@ func formatValue(v metrics.Value, k metrics.Kind, t *texts) string {
 	case metrics.Count:
 		return addThousands(strconv.FormatFloat(v.V, 'f', 0, 64))
 	case metrics.Seconds:
-		return durationText(v.V)
+		return metrics.DurationText(v.V)
 	case metrics.Percent:
 		return strconv.FormatFloat(v.V, 'f', 2, 64) + "%"
 	}

@@ -1,39 +1,21 @@
 package reports
 
 import (
-	"fmt"
 	"math"
 
 	"sqi/metrics"
 )
 
-// durationText is a duration of s seconds as people read it, the text
-// the workbook's durationFormat shows for the same value: m:ss under an
-// hour (2:35, 59:59), h:mm:ss from an hour (1:02:07), rounded to the
-// second. Whether it is under an hour is decided before rounding, as
-// Excel's condition is: 3599.6 s reads 60:00.
-func durationText(s float64) string {
-	sign := ""
-	if s < 0 {
-		sign, s = "−", -s
-	}
-	r := int64(math.Round(s))
-	if s < 3600 {
-		return fmt.Sprintf("%s%d:%02d", sign, r/60, r%60)
-	}
-	return fmt.Sprintf("%s%d:%02d:%02d", sign, r/3600, r/60%60, r%60)
-}
-
 // signedDuration is a change of s seconds: +0:04, −1:05 (a minus sign,
 // U+2212, so that Excel does not take the text for a number), 0:00.
 func signedDuration(s float64) string {
 	if math.Round(s) > 0 {
-		return "+" + durationText(s)
+		return "+" + metrics.DurationText(s)
 	}
 	if math.Round(s) == 0 {
 		return "0:00"
 	}
-	return durationText(s)
+	return metrics.DurationText(s)
 }
 
 // shownChange is a change v of a value of kind k as it is shown: a

@@ -435,8 +435,8 @@ func (b *book) definitions() error {
 		add("components."+n, t.componentLabel(n), t.Kinds[metrics.Points],
 			fmt.Sprintf(t.Extra["component"], c.Metric, boundText(c.Metric, c.Worst), boundText(c.Metric, c.Target), c.Weight))
 	}
-	add("sl_threshold_s", t.Extra["sl_threshold_s"], t.Kinds[metrics.Seconds], durationText(d.Config.SLThresholdS))
-	add("short_abandon_s", t.Extra["short_abandon_s"], t.Kinds[metrics.Seconds], durationText(d.Config.ShortAbandonS))
+	add("sl_threshold_s", t.Extra["sl_threshold_s"], t.Kinds[metrics.Seconds], metrics.DurationText(d.Config.SLThresholdS))
+	add("short_abandon_s", t.Extra["short_abandon_s"], t.Kinds[metrics.Seconds], metrics.DurationText(d.Config.ShortAbandonS))
 	add("timezone", t.TimeZone, "", d.Config.TimeZone)
 	add("hours", t.Extra["hours"], "", t.HoursMode[d.Config.Hours])
 
@@ -469,7 +469,7 @@ func (b *book) definitions() error {
 // duration as m:ss, other numbers as they are.
 func boundText(metric string, v float64) string {
 	if i, ok := metrics.MetricIndex(metric); ok && metrics.Catalog[i].Kind == metrics.Seconds {
-		return durationText(v)
+		return metrics.DurationText(v)
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }

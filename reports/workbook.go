@@ -459,7 +459,7 @@ func (b *book) shownNumber(v float64, style string) string {
 	case "seconds":
 		s += " " + b.t.Seconds
 	case "duration":
-		s = durationText(v * 86400)
+		s = metrics.DurationText(v * 86400)
 	case "percent":
 		s += "%p"
 	case "datetime":

@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"math"
 	"strings"
+
+	"sqi/metrics"
 )
 
 // Charts are SVG drawn here, in the page: no script, no library, nothing
@@ -181,7 +183,7 @@ func (c *chart) Legend() []series { return append(append([]series{}, c.Left...),
 func tick(v float64, k valueKind, lang string) string {
 	switch k {
 	case kindSeconds:
-		return durationText(v)
+		return metrics.DurationText(v)
 	case kindPercent:
 		return printer(lang).Sprintf("%.0f%%", v)
 	case kindPoints:

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -31,21 +30,6 @@ func printer(lang string) *message.Printer {
 		return p
 	}
 	return printers["ko"]
-}
-
-// durationText is a duration of s seconds as people read it: m:ss under
-// an hour, h:mm:ss from an hour, rounded to the second (the reports'
-// durationText).
-func durationText(s float64) string {
-	sign := ""
-	if s < 0 {
-		sign, s = "−", -s
-	}
-	r := int64(math.Round(s))
-	if s < 3600 {
-		return fmt.Sprintf("%s%d:%02d", sign, r/60, r%60)
-	}
-	return fmt.Sprintf("%s%d:%02d:%02d", sign, r/3600, r/60%60, r%60)
 }
 
 // valueKind is how a value reads: a metric's kind, the SQI, or a plain
@@ -91,7 +75,7 @@ func formatNumber(v *float64, k valueKind, lang string) string {
 	p := printer(lang)
 	switch k {
 	case kindSeconds:
-		return durationText(*v)
+		return metrics.DurationText(*v)
 	case kindPercent:
 		return p.Sprintf("%.1f%%", *v)
 	case kindPoints:
@@ -119,7 +103,7 @@ func formatChange(v float64, k valueKind, lang string) string {
 		if math.Round(a) == 0 {
 			return "0:00"
 		}
-		return sign + durationText(a)
+		return sign + metrics.DurationText(a)
 	case kindPercent:
 		return sign + p.Sprintf("%.1f", a) + "%p"
 	case kindPoints:

@@ -10,12 +10,16 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"sqi/internal/fonts"
 )
 
-// The stylesheet, the script and the icon are embedded in the binary and
-// served under names that carry a hash of their content
-// (/assets/app.3f9c1a2b.css): a browser keeps them a year without asking
-// again, and a new build's pages name new files.
+// The stylesheet, the script, the icon and the Korean fonts
+// (internal/fonts) are embedded in the binary and served under names that
+// carry a hash of their content (/assets/app.3f9c1a2b.css): a browser
+// keeps them a year without asking again, and a new build's pages name new
+// files. The stylesheet names the fonts as font:regular and font:bold,
+// replaced by their hashed names before the stylesheet's own hash is taken.
 
 //go:embed static
 var staticFS embed.FS
@@ -37,18 +41,29 @@ var assets = func() struct {
 		byName map[string]asset
 		urls   assetURLs
 	}{byName: map[string]asset{}}
-	hashed := func(name string) string {
+	add := func(name string, b []byte, contentType string) string {
+		sum := sha256.Sum256(b)
+		ext := path.Ext(name)
+		h := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		out.byName[h] = asset{body: b, contentType: contentType}
+		return "/assets/" + h
+	}
+	static := func(name string) []byte {
 		b, err := staticFS.ReadFile("static/" + name)
 		if err != nil {
 			panic(err) // embedded: always there
 		}
-		sum := sha256.Sum256(b)
-		ext := path.Ext(name)
-		h := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		out.byName[h] = asset{body: b, contentType: mime.TypeByExtension(ext)}
-		return "/assets/" + h
+		return b
 	}
-	out.urls = assetURLs{CSS: hashed("app.css"), JS: hashed("app.js"), Icon: hashed("icon.svg")}
+	css := strings.NewReplacer(
+		"font:regular", add("hangul-regular.otf", fonts.Regular, "font/otf"),
+		"font:bold", add("hangul-bold.otf", fonts.Bold, "font/otf"),
+	).Replace(string(static("app.css")))
+	out.urls = assetURLs{
+		CSS:  add("app.css", []byte(css), mime.TypeByExtension(".css")),
+		JS:   add("app.js", static("app.js"), mime.TypeByExtension(".js")),
+		Icon: add("icon.svg", static("icon.svg"), mime.TypeByExtension(".svg")),
+	}
 	return out
 }()
 

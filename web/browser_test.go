@@ -237,6 +237,14 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
 			t.Errorf("Content-Security-Policy %q: want script-src 'self' and no unsafe-inline", csp)
 		}
+		// The embedded Korean fonts load under the page's CSP, so Hangul
+		// reads on a machine without a Korean font (this one may have none).
+		for _, weight := range []string{"400", "700"} {
+			n, err := chromedp.Run(m.ctx, chromedp.Evaluate[int](`document.fonts.load("`+weight+` 16px 'SQI Hangul'", "실시간 대기").then(fs => fs.filter(f => f.status === "loaded").length)`, chromedp.EvalAwaitPromise))
+			if err != nil || n != 1 {
+				t.Errorf("the web font SQI Hangul %s: %d faces loaded, %v", weight, n, err)
+			}
+		}
 		// The key is not in the browser: not in a cookie, not in storage.
 		all := m.cookies()
 		for _, c := range all {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"sqi/internal/fonts"
 )
 
 // Problems with the settings are shown beside their fields: a number
@@ -206,6 +208,28 @@ func TestAssets(t *testing.T) {
 		resp, body := c.get(m[1])
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || body == "" {
 			t.Errorf("%s: %d, Cache-Control %q", m[1], resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+	// The stylesheet names the embedded Korean fonts by their hashed names,
+	// served as OpenType, the same bytes as internal/fonts.
+	css := regexp.MustCompile(`href="(/assets/app\.[0-9a-f]{12}\.css)"`).FindStringSubmatch(page)
+	if css == nil {
+		t.Fatal("no stylesheet")
+	}
+	_, sheet := c.get(css[1])
+	fontURLs := regexp.MustCompile(`url\("(/assets/hangul-(regular|bold)\.[0-9a-f]{12}\.otf)"\)`).FindAllStringSubmatch(sheet, -1)
+	if len(fontURLs) != 2 || strings.Contains(sheet, "font:regular") || strings.Contains(sheet, "font:bold") {
+		t.Fatalf("the stylesheet's fonts: %q", fontURLs)
+	}
+	for _, m := range fontURLs {
+		want := fonts.Regular
+		if m[2] == "bold" {
+			want = fonts.Bold
+		}
+		resp, body := c.get(m[1])
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "font/otf" || body != string(want) ||
+			resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("%s: %d, %s, %d bytes (want %d)", m[1], resp.StatusCode, resp.Header.Get("Content-Type"), len(body), len(want))
 		}
 	}
 	if resp, _ := c.get("/assets/app.000000000000.css"); resp.StatusCode != http.StatusNotFound {

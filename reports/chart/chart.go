@@ -1,13 +1,12 @@
 // Package chart draws the PNG charts of the report e-mail in pure Go
 // (image/draw, x/image/vector) with an embedded Korean-capable font (a
-// subset of Noto Sans CJK KR, fonts/), so sending a report needs no
+// subset of Noto Sans CJK KR, internal/fonts), so sending a report needs no
 // browser, no plotting service and no fonts on the machine, and titles,
 // legends and axes are in the tenant's language. It must not import
 // store/ or reports.
 package chart
 
 import (
-	_ "embed"
 	"fmt"
 	"image"
 	"image/color"
@@ -21,6 +20,8 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
+
+	"sqi/internal/fonts"
 )
 
 // Scale is how many device pixels a layout pixel has: the PNG is drawn at
@@ -39,15 +40,10 @@ var (
 )
 
 // The fonts: Noto Sans CJK KR, Regular and Bold, subset to Latin and the
-// Hangul of KS X 1001 (fonts/README.md), under the OFL (fonts/OFL.txt).
+// Hangul of KS X 1001 (internal/fonts).
 var (
-	//go:embed fonts/NotoSansCJKkr-Regular.subset.otf
-	regularOTF []byte
-	//go:embed fonts/NotoSansCJKkr-Bold.subset.otf
-	boldOTF []byte
-
-	regular = mustParse(regularOTF)
-	bold    = mustParse(boldOTF)
+	regular = mustParse(fonts.Regular)
+	bold    = mustParse(fonts.Bold)
 )
 
 func mustParse(otf []byte) *opentype.Font {

@@ -228,7 +228,7 @@ func TestXLSXLabelsAndDefinitions(t *testing.T) {
 				t.Fatalf("%s: row %d differs from the workbook without lang", tc.base, i)
 			}
 		}
-		defs := readSheet(t, body, "정의")
+		defs := readSheet(t, body, "지표 정의")
 		if len(defs) != len(rows[1])+1 {
 			t.Fatalf("%s: the Definitions sheet has %d rows for %d columns", tc.base, len(defs), len(rows[1]))
 		}

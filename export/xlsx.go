@@ -161,10 +161,11 @@ func (x *xlsxWriter) startSheet(name string) error {
 	return nil
 }
 
-// definitionsSheet is the name of the Definitions sheet in a language.
+// definitionsSheet is the name of the Definitions sheet in a language,
+// the same as the reports' (지표 정의, Definitions).
 func definitionsSheet(lang string) string {
 	if lang == "ko" {
-		return "정의"
+		return "지표 정의"
 	}
 	return "Definitions"
 }
@@ -185,9 +186,9 @@ func (x *xlsxWriter) definitions() error {
 			return fmt.Errorf("write xlsx: %w", err)
 		}
 	}
-	head := []string{"column", "label", "definition"}
+	head := []string{"Key", "Label", "Definition"} // the reports' headers
 	if x.lang == "ko" {
-		head = []string{"열", "이름", "정의"}
+		head = []string{"키", "항목", "정의"}
 	}
 	vals := []any{excelize.Cell{StyleID: x.header, Value: head[0]}, excelize.Cell{StyleID: x.header, Value: head[1]}, excelize.Cell{StyleID: x.header, Value: head[2]}}
 	if err := sw.SetRow("A1", vals); err != nil {

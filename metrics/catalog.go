@@ -76,7 +76,7 @@ const (
 
 // Catalog lists the metrics of docs/metrics.md in the order of every row.
 var Catalog = [NumMetrics]Def{
-	{"rooms", Count, "Rooms", "전체 상담방", "Rooms opened on the day (by the local time of room_opened), contradictory rooms included.", "해당 날짜(고객사 시간대 기준 상담방 생성 시각)에 생성된 상담방 수. 시각이 서로 모순된 상담방도 포함합니다."},
+	{"rooms", Count, "Rooms", "전체 상담방", "Rooms opened in the group (by the local date and hour of opened_at), contradictory rooms included.", "해당 구간(고객사 시간대 기준 상담방 생성 시각)에 생성된 상담방 수. 시각이 서로 모순된 상담방도 포함합니다."},
 	{"bot_only", Count, "Bot-only rooms", "봇 전용 상담방", "Rooms that never entered a queue for a human agent.", "상담원 대기열에 한 번도 들어가지 않은 상담방 수 (봇만 응대)."},
 	{"queued", Count, "Queued", "대기열 진입", "Rooms that entered a team's queue.", "팀 대기열에 들어간 상담방 수."},
 	{"answered", Count, "Answered", "응대", "Queued rooms that an agent accepted.", "대기열에 들어간 뒤 상담원이 배정된 상담방 수."},
@@ -198,8 +198,8 @@ var Terms = map[string]*Term{
 		"The service quality index, 0 to 100: the weighted mean of the components' points.",
 		"서비스 품질 지수 (0~100): 구성 요소 점수의 가중 평균."},
 	"grade": {"grade", "Grade", "등급",
-		"The first grade whose minimum the SQI reaches.",
-		"SQI가 처음으로 도달한 등급."},
+		"The first grade, in the configured order, whose minimum the SQI as shown (rounded to 1 decimal) reaches.",
+		"설정된 순서에서 표시된 SQI(소수 첫째 자리 반올림)가 처음으로 최솟값에 도달한 등급."},
 	"components": {"components", "Component", "구성 요소",
 		"A component's points, 0 to 100: its metric mapped linearly from its worst value (0) to its target (100).",
 		"구성 요소 점수 (0~100): 지표를 최저 기준(0점)부터 목표(100점)까지 선형으로 환산한 값."},

@@ -31,6 +31,17 @@ var componentLabels = map[string][2]string{
 	"abandonment":   {"Abandonment", "포기율"},
 }
 
+// ComponentColumnLabel heads a component's score wherever it stands apart
+// from a heading that says "points" (API files, workbook tables, the web
+// app's tables): its name and 점수 / points, so that the abandonment
+// component's 100 is not read as an abandon rate of 100 %.
+func ComponentColumnLabel(name, locale string) string {
+	if locale == "ko" {
+		return ComponentLabel(name, "ko") + " 점수"
+	}
+	return ComponentLabel(name, "en") + " points"
+}
+
 // ComponentLabel is a component's name in the locale (ko or en): the
 // default components are translated, a tenant's own keep their name.
 func ComponentLabel(name, locale string) string {

@@ -122,8 +122,8 @@ func measureColumn(m measure) export.Column {
 	}
 	c := termColumn("components", kind)
 	c.Name = m.name
-	c.LabelEN += ": " + m.comp
-	c.LabelKO += ": " + m.comp
+	c.LabelEN = metrics.ComponentColumnLabel(m.comp, "en")
+	c.LabelKO = metrics.ComponentColumnLabel(m.comp, "ko")
 	return c
 }
 

@@ -232,13 +232,13 @@ func emailDataOf(d *Report, t *texts) emailData {
 		p := rounded(points(&d.Total, name), 2)
 		ec := emailComponent{Name: t.componentLabel(name), Metric: c.Metric, Points: "-", Change: "", BarColor: chart.Hex(chart.Blue)}
 		if !p.Null {
-			ec.Points = strconv.FormatFloat(p.V, 'f', 1, 64)
+			ec.Points = strconv.FormatFloat(p.V, 'f', 2, 64)
 			ec.Bar = int(math.Round(p.V))
 			if p.V < 50 {
 				ec.BarColor = colorWorse
 			}
 		}
-		ch := change("", diff(rounded(p, 1), rounded(points(&d.Prev, name), 1), 1), +1, oneDecimal, t)
+		ch := change("", diff(p, rounded(points(&d.Prev, name), 2), 2), +1, metrics.Points, t)
 		ec.Change, ec.ChangeColor = ch.Value, ch.Color
 		if c.Weight == 0 {
 			ec.Metric += " · 0"
@@ -262,7 +262,7 @@ func emailDataOf(d *Report, t *texts) emailData {
 		a := emailAgent{Agent: r.Keys[0].String(), Rooms: formatValue(r.Values[metrics.MRooms], metrics.Count, t),
 			SQI: formatSQI(r), Grade: r.Grade}
 		if n, p := weakest(&r); n != "" {
-			a.Weakest = fmt.Sprintf("%s %.0f", t.componentLabel(n), p)
+			a.Weakest = fmt.Sprintf("%s %.2f", t.componentLabel(n), metrics.Round(p, 2))
 		}
 		data.Agents = append(data.Agents, a)
 	}
@@ -335,8 +335,8 @@ func change(label string, v metrics.Value, dir int, k metrics.Kind, t *texts) em
 	return c
 }
 
-// oneDecimal is the kind of the changes of the SQI and of component
-// points in the e-mail, which shows them with one decimal.
+// oneDecimal is the kind of the changes of the SQI, which the e-mail
+// shows with one decimal as the SQI itself (component points have two).
 const oneDecimal = metrics.Kind(-1)
 
 // formatChange is a change as the workbook's change columns show it:

@@ -107,10 +107,10 @@ var textsEN = texts{
 	WorstAgents: "Five agents with the lowest SQI",
 	Footer:      "Sent by sqi, the service quality statistics of the chat platform. The numbers are those of the SQI API for the same dates.",
 	NoAgent:     "No agent has an SQI in this period.",
-	Rooms:       "Rooms",
+	Rooms:       metrics.Catalog[metrics.MRooms].LabelEN,
 	Weakest:     "Weakest component",
-	ChartVolume: "Rooms",
-	ChartLevel:  "Service level %",
+	ChartVolume: metrics.Catalog[metrics.MRooms].LabelEN,
+	ChartLevel:  metrics.Catalog[metrics.MServiceLevelPct].LabelEN,
 	RoomsCapped: "The first %d of the period's %d rooms; every room: GET /v1/tenants/%s/rooms?from=%s&to=%s (any format).",
 	Kinds:       [4]string{"count", "duration (m:ss; h:mm:ss from an hour)", "percent (0-100)", "points"},
 	Weekdays:    [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
@@ -192,10 +192,10 @@ var textsKO = texts{
 	WorstAgents: "SQI 하위 상담원 5명",
 	Footer:      "상담 품질 통계 서비스 sqi가 보낸 메일입니다. 수치는 같은 기간의 SQI API 결과와 같습니다.",
 	NoAgent:     "이 기간에 SQI가 있는 상담원이 없습니다.",
-	Rooms:       "상담방",
+	Rooms:       metrics.Catalog[metrics.MRooms].LabelKO,
 	Weakest:     "가장 낮은 구성 요소",
-	ChartVolume: "상담방",
-	ChartLevel:  "서비스 레벨 %",
+	ChartVolume: metrics.Catalog[metrics.MRooms].LabelKO,
+	ChartLevel:  metrics.Catalog[metrics.MServiceLevelPct].LabelKO,
 	RoomsCapped: "기간 중 상담방 %[2]d건 중 처음 %[1]d건; 전체 상담방: GET /v1/tenants/%[3]s/rooms?from=%[4]s&to=%[5]s (모든 형식).",
 	Kinds:       [4]string{"건수", "시간 (분:초, 1시간 이상은 시:분:초)", "퍼센트 (0-100)", "점수"},
 	Weekdays:    [7]string{"일", "월", "화", "수", "목", "금", "토"},
@@ -249,6 +249,15 @@ func (t *texts) componentLabel(name string) string {
 		return metrics.ComponentLabel(name, "ko")
 	}
 	return metrics.ComponentLabel(name, "en")
+}
+
+// componentColumn heads a component's score in a table or a row of its
+// own (metrics.ComponentColumnLabel).
+func (t *texts) componentColumn(name string) string {
+	if t.ko {
+		return metrics.ComponentColumnLabel(name, "ko")
+	}
+	return metrics.ComponentColumnLabel(name, "en")
 }
 
 // sheetKeys are the workbook's sheets, in order, by key: the Hourly sheet

@@ -126,7 +126,7 @@ func (b *book) summary() error {
 	for _, name := range d.Config.ComponentNames() {
 		c := d.Config.Components[name]
 		s.set(1, row, "components."+name, "keycell")
-		s.set(2, row, fmt.Sprintf("%s (%s)", t.componentLabel(name), c.Metric), "text")
+		s.set(2, row, fmt.Sprintf("%s (%s)", t.componentColumn(name), c.Metric), "text")
 		dp, pp := rounded(points(&d.Total, name), 2), rounded(points(&d.Prev, name), 2)
 		s.value(3, row, dp, metrics.Points)
 		s.value(4, row, pp, metrics.Points)
@@ -261,7 +261,7 @@ func (b *book) table(s *sheet, keyLabel, keyName string, keys []string, rows []m
 	head(t.Grade, "grade")
 	names := b.d.Config.ComponentNames()
 	for _, n := range names {
-		head(t.componentLabel(n), "components."+n)
+		head(t.componentColumn(n), "components."+n)
 	}
 	for i, m := range metrics.Catalog {
 		head(t.metricLabel(i), m.Name)
@@ -432,7 +432,7 @@ func (b *book) definitions() error {
 	add("components", t.Components, t.Kinds[metrics.Points], t.Extra["components"])
 	for _, n := range d.Config.ComponentNames() {
 		c := d.Config.Components[n]
-		add("components."+n, t.componentLabel(n), t.Kinds[metrics.Points],
+		add("components."+n, t.componentColumn(n), t.Kinds[metrics.Points],
 			fmt.Sprintf(t.Extra["component"], c.Metric, boundText(c.Metric, c.Worst), boundText(c.Metric, c.Target), c.Weight))
 	}
 	add("sl_threshold_s", t.Extra["sl_threshold_s"], t.Kinds[metrics.Seconds], metrics.DurationText(d.Config.SLThresholdS))

@@ -77,7 +77,7 @@ func formatNumber(v *float64, k valueKind, lang string) string {
 	case kindSeconds:
 		return metrics.DurationText(*v)
 	case kindPercent:
-		return p.Sprintf("%.1f%%", *v)
+		return p.Sprintf("%.2f%%", *v)
 	case kindPoints:
 		return p.Sprintf("%.2f", *v)
 	case kindSQI:
@@ -105,7 +105,7 @@ func formatChange(v float64, k valueKind, lang string) string {
 		}
 		return sign + metrics.DurationText(a)
 	case kindPercent:
-		return sign + p.Sprintf("%.1f", a) + "%p"
+		return sign + p.Sprintf("%.2f", a) + "%p"
 	case kindPoints:
 		return sign + p.Sprintf("%.2f", a)
 	case kindSQI:
@@ -123,9 +123,9 @@ func shownZero(v float64, k valueKind) bool {
 	switch k {
 	case kindSeconds:
 		return math.Round(v) == 0
-	case kindPercent, kindSQI:
+	case kindSQI:
 		return math.Round(v*10) == 0
-	case kindPoints:
+	case kindPercent, kindPoints:
 		return math.Round(v*100) == 0
 	}
 	return v == 0

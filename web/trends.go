@@ -445,7 +445,7 @@ func (a *App) sqiTable(body *sqiBody, cfg *metrics.Config, f trendsForm, base, l
 	}
 	for _, cname := range comps {
 		su, aria := sortURL("components." + cname)
-		tb.Cols = append(tb.Cols, column{Name: "components." + cname, Label: metrics.ComponentLabel(cname, lang) + " (" + tx["points"] + ")",
+		tb.Cols = append(tb.Cols, column{Name: "components." + cname, Label: metrics.ComponentColumnLabel(cname, lang),
 			SortURL: su, Sort: aria, Numeric: true})
 	}
 	rows := slices.Clone(body.Rows)

@@ -204,6 +204,32 @@ func TestRoomFilterPages(t *testing.T) {
 	if !slices.Equal(got, want) || len(want) < 4 {
 		t.Errorf("pages of 3 hold %d rooms, the filter %d", len(got), len(want))
 	}
+	// A cursor belongs to its query: the same position under another
+	// range, filter or hours would skip rooms silently, so it is refused.
+	var first struct {
+		NextCursor *string `json:"next_cursor"`
+	}
+	base := "/v1/tenants/acme/rooms?limit=3&outcome=answered&channel=web&from=" + fixFrom + "&to=" + fixTo
+	decodeInto(t, f.do(t, request{path: base, key: f.keys[pReader]}).Body.Bytes(), &first)
+	if first.NextCursor == nil {
+		t.Fatal("no second page")
+	}
+	if w := f.do(t, request{path: base + "&cursor=" + *first.NextCursor, key: f.keys[pReader]}); w.Code != http.StatusOK {
+		t.Errorf("the cursor with its own query: %d", w.Code)
+	}
+	for _, other := range []string{
+		"/v1/tenants/acme/rooms?limit=3&outcome=answered&channel=web&from=" + fixFrom + "&to=" + fixFrom, // another to
+		"/v1/tenants/acme/rooms?limit=3&outcome=answered&from=" + fixFrom + "&to=" + fixTo,              // a filter dropped
+		"/v1/tenants/acme/rooms?limit=3&outcome=answered&channel=app&from=" + fixFrom + "&to=" + fixTo,  // another filter value
+		base + "&hours=business", // other hours
+	} {
+		w := f.do(t, request{path: other + "&cursor=" + *first.NextCursor, key: f.keys[pReader]})
+		var p struct{ Param string }
+		decodeInto(t, w.Body.Bytes(), &p)
+		if w.Code != http.StatusBadRequest || p.Param != "cursor" {
+			t.Errorf("%s with another query's cursor: %d %q, want 400 cursor", other, w.Code, p.Param)
+		}
+	}
 }
 
 // TestRoomDetail: GET …/rooms/{room} gives the room's row of the export,

@@ -58,7 +58,7 @@ func TestValidation(t *testing.T) {
 		{name: "bad cursor", path: "/v1/tenants/acme/rooms?from=2025-03-07&to=2025-03-09&cursor=abc",
 			wantParam: "cursor", wantDetail: []string{"next_cursor"}},
 		{name: "cursor of another range", path: "/v1/tenants/acme/rooms?from=2025-03-08&to=2025-03-09&cursor=MXwwfHg",
-			wantParam: "cursor", wantDetail: []string{"same from and to"}},
+			wantParam: "cursor", wantDetail: []string{"same from, to, hours and filters"}},
 		{name: "cursor with csv", path: "/v1/tenants/acme/rooms?from=2025-03-07&to=2025-03-09&format=csv&cursor=x",
 			wantParam: "cursor", wantDetail: []string{"format=json only"}},
 		{name: "report date", path: "/v1/tenants/acme/reports/daily/2025-13-01",

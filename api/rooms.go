@@ -3,7 +3,9 @@ package api
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -232,7 +234,7 @@ func (s *Server) roomsJSON(c *gin.Context, w io.Writer, cfg *metrics.Config, q q
 	}
 	b = append(b, `],"next_cursor":`...)
 	if more {
-		b = appendJSONString(b, encodeCursor(last))
+		b = appendJSONString(b, encodeCursor(last, cursorQuery(c.Request.URL.Query())))
 	} else {
 		b = append(b, "null"...)
 	}
@@ -260,28 +262,40 @@ func parseLimit(v url.Values) (int, error) {
 }
 
 // A cursor is the position after the last room of a page, (opened_at,
-// room_id), as base64url("1|<unix microseconds>|<room_id>"). Callers
-// treat it as opaque.
-const cursorVersion = "1"
+// room_id), and the query it belongs to, as base64url("2|<unix
+// microseconds>|<query fingerprint>|<room_id>"). Callers treat it as
+// opaque. The fingerprint ties it to the from, to, hours and filters that
+// produced it: the same position under another query would skip rooms
+// silently, so that is refused.
+const cursorVersion = "2"
 
-func encodeCursor(c store.RoomCursor) string {
-	raw := cursorVersion + "|" + strconv.FormatInt(c.OpenedAt.UnixMicro(), 10) + "|" + c.RoomID
+// cursorQuery is the fingerprint of the parameters a cursor belongs to.
+func cursorQuery(v url.Values) string {
+	h := sha256.New()
+	for _, p := range append([]string{"from", "to", "hours"}, roomFilterParams...) {
+		fmt.Fprintf(h, "%s=%q&", p, v.Get(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+func encodeCursor(c store.RoomCursor, fingerprint string) string {
+	raw := cursorVersion + "|" + strconv.FormatInt(c.OpenedAt.UnixMicro(), 10) + "|" + fingerprint + "|" + c.RoomID
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
 // decodeCursor reads the cursor parameter; it must come from a page of
-// the same range.
+// the same query.
 func decodeCursor(v url.Values, start, end time.Time) (store.RoomCursor, error) {
 	if _, ok := v["cursor"]; !ok {
 		return store.RoomCursor{}, nil
 	}
-	bad := &query.ParamError{Param: "cursor", Detail: "cursor is not a next_cursor of this range: leave it out for the first page and pass the next_cursor of the page before, with the same from and to"}
+	bad := &query.ParamError{Param: "cursor", Detail: "cursor is not a next_cursor of this query: leave it out for the first page and pass the next_cursor of the page before, with the same from, to, hours and filters"}
 	raw, err := base64.RawURLEncoding.DecodeString(v.Get("cursor"))
 	if err != nil {
 		return store.RoomCursor{}, bad
 	}
-	parts := strings.SplitN(string(raw), "|", 3)
-	if len(parts) != 3 || parts[0] != cursorVersion {
+	parts := strings.SplitN(string(raw), "|", 4)
+	if len(parts) != 4 || parts[0] != cursorVersion || parts[2] != cursorQuery(v) {
 		return store.RoomCursor{}, bad
 	}
 	us, err := strconv.ParseInt(parts[1], 10, 64)
@@ -289,7 +303,7 @@ func decodeCursor(v url.Values, start, end time.Time) (store.RoomCursor, error) 
 		return store.RoomCursor{}, bad
 	}
 	at := time.UnixMicro(us)
-	room := parts[2]
+	room := parts[3]
 	if at.Before(start) || !at.Before(end) || !utf8.ValidString(room) || strings.ContainsRune(room, 0) {
 		return store.RoomCursor{}, bad
 	}

@@ -132,7 +132,10 @@ func (s *Server) problem(c *gin.Context, err error) {
 	id := requestIDOf(c)
 	if e.Status >= 500 {
 		switch {
-		case errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
+		case errors.Is(c.Request.Context().Err(), context.Canceled):
+			// The client closed the connection: whatever failed after that
+			// (a write to it: broken pipe, connection reset) is not an
+			// outage of ours, nor news for whoever watches the warnings.
 			s.log.Info("client went away", "request_id", id, "path", c.Request.URL.Path, "err", err)
 		case e.Type == "database-unavailable" || e.Type == "saturated":
 			s.log.Warn("request refused", "request_id", id, "method", c.Request.Method,
@@ -144,7 +147,9 @@ func (s *Server) problem(c *gin.Context, err error) {
 	}
 	c.Error(err) //nolint:errcheck // recorded for the request log
 	if c.Writer.Written() {
-		s.log.Warn("response aborted after it began", "request_id", id, "err", err)
+		if !errors.Is(c.Request.Context().Err(), context.Canceled) { // else: said above
+			s.log.Warn("response aborted after it began", "request_id", id, "err", err)
+		}
 		panic(http.ErrAbortHandler)
 	}
 	title := titles[e.Type]

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -344,4 +345,50 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestClientGoneIsNotAnOutage: a client that closes the connection in the
+// middle of a long answer is logged as a client that went away, never as
+// the database being away (a warning that whoever watches them would take
+// for an outage).
+func TestClientGoneIsNotAnOutage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var logs syncBuffer
+	srv, err := api.New(api.Deps{Store: f.db, Now: f.clock.now, Log: slog.New(slog.NewJSONHandler(&logs, nil))}, api.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for range 20 {
+		// Rooms as JSON stream from the database straight to the client.
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/v1/tenants/acme/rooms?limit=10000&from="+fixFrom+"&to="+fixTo, nil)
+		req.Header.Set("Authorization", "Bearer "+f.keys[pReader])
+		tr := &http.Transport{DisableCompression: true, WriteBufferSize: 1 << 10, ReadBufferSize: 1 << 10}
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 100)
+		_, _ = io.ReadFull(resp.Body, buf)
+		tr.CloseIdleConnections()
+		if c, ok := resp.Body.(io.Closer); ok {
+			_ = c.Close() // closes the connection: the rest is not read
+		}
+		time.Sleep(20 * time.Millisecond)
+		if strings.Contains(logs.String(), "client went away") {
+			break
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "client went away") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "client went away") {
+		t.Fatalf("no client went away: the answer fitted the buffers, the test proves nothing\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "database-unavailable") || strings.Contains(logs.String(), `"level":"WARN"`) || strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("a client that went away was logged as a failure:\n%s", logs.String())
+	}
 }

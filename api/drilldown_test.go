@@ -219,8 +219,8 @@ func TestRoomFilterPages(t *testing.T) {
 	}
 	for _, other := range []string{
 		"/v1/tenants/acme/rooms?limit=3&outcome=answered&channel=web&from=" + fixFrom + "&to=" + fixFrom, // another to
-		"/v1/tenants/acme/rooms?limit=3&outcome=answered&from=" + fixFrom + "&to=" + fixTo,              // a filter dropped
-		"/v1/tenants/acme/rooms?limit=3&outcome=answered&channel=app&from=" + fixFrom + "&to=" + fixTo,  // another filter value
+		"/v1/tenants/acme/rooms?limit=3&outcome=answered&from=" + fixFrom + "&to=" + fixTo,               // a filter dropped
+		"/v1/tenants/acme/rooms?limit=3&outcome=answered&channel=app&from=" + fixFrom + "&to=" + fixTo,   // another filter value
 		base + "&hours=business", // other hours
 	} {
 		w := f.do(t, request{path: other + "&cursor=" + *first.NextCursor, key: f.keys[pReader]})

@@ -147,9 +147,11 @@ func (r *Room) Seconds(d int, c Clock) float64 {
 	return Secs(us)
 }
 
-// Secs converts microseconds to seconds as time.Duration.Seconds does, so
-// that a duration reads the same whichever way it was measured.
-func Secs(us int64) float64 { return time.Duration(us * 1000).Seconds() }
+// Secs converts microseconds to seconds: the double nearest to the exact
+// decimal (2,486,000 µs is 2.486, where time.Duration's Seconds gives
+// 2.4859999999999998 by adding the fraction to the whole seconds), so
+// that an unrounded duration in an export reads as the instants say.
+func Secs(us int64) float64 { return float64(us) / 1e6 }
 
 // AbandonedAfter is closed_at − queued_at for a queued room closed without
 // an assignment, NaN otherwise. Whether it is a short abandon depends on
@@ -241,7 +243,9 @@ func meanMicros(sum int64, n int) float64 {
 	return Secs(sum) / float64(n)
 }
 
-func secs(d time.Duration) float64 { return d.Seconds() }
+// secs is a duration between two instants of the feed (whole
+// microseconds) in seconds, as Secs.
+func secs(d time.Duration) float64 { return Secs(d.Microseconds()) }
 
 // SortEvents puts events in the order docs/metrics.md takes them: occurred_at, then
 // event_id.

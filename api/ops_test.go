@@ -146,6 +146,15 @@ func TestReports(t *testing.T) {
 		!strings.Contains(w.Header().Get("Content-Disposition"), `filename="acme_daily_2025-03-08.xlsx"`) {
 		t.Fatalf("status %d, headers %v", w.Code, w.Header())
 	}
+	// The names of sqi report and of the e-mail's attachment (reports.Period.FileName).
+	for path, name := range map[string]string{
+		"/v1/tenants/acme/reports/weekly/2025-03-03": "acme_weekly_2025-03-03.xlsx",
+		"/v1/tenants/acme/reports/monthly/2025-03":   "acme_monthly_2025-03.xlsx",
+	} {
+		if w := f.do(t, request{path: path, key: f.keys[pReader]}); w.Code != 200 || !strings.Contains(w.Header().Get("Content-Disposition"), `filename="`+name+`"`) {
+			t.Errorf("%s: status %d, Content-Disposition %q, want %s", path, w.Code, w.Header().Get("Content-Disposition"), name)
+		}
+	}
 	strs := bodyStrings(t, "xlsx", w.Body.Bytes())
 	if strings.Join(strs, ",") != "acme,2025-03-08,daily" {
 		t.Errorf("workbook cells %v", strs)

@@ -67,7 +67,8 @@ func (s *Server) getWeeklyReport(c *gin.Context) {
 	if wr, ok := s.reports.(WeeklyReports); ok {
 		write = func(ctx context.Context, id string, w io.Writer) error { return wr.WriteWeekly(ctx, id, monday, w) }
 	}
-	s.serveReport(c, "weekly", monday.Format(metrics.DateLayout), monday.AddDate(0, 0, 6).Format(metrics.DateLayout), write)
+	// Named as the reports name it: by its Monday (acme_weekly_2025-03-10.xlsx).
+	s.serveReport(c, "weekly", monday.Format(metrics.DateLayout), monday.Format(metrics.DateLayout), write)
 }
 
 // getMonthlyReport answers GET and HEAD …/reports/monthly/{YYYY-MM}.

@@ -230,19 +230,34 @@ func ParseConfig(data []byte) (Config, error) {
 			return Config{}, fmt.Errorf("tenant_id: use a string")
 		}
 	}
-	c := DefaultConfig(id)
-	if _, ok := probe["components"]; ok {
-		c.Components = nil
+	_, ownComponents := probe["components"]
+	base := func() Config { // a new one each time: decoding fills its maps
+		c := DefaultConfig(id)
+		if ownComponents {
+			c.Components = nil
+		}
+		return c
 	}
+	c := base()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
+	var unknown error
 	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
+		if !strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return Config{}, fmt.Errorf("configuration: %w", err)
+		}
+		// An unknown field is reported with the document's other
+		// problems: the rest is read without it and checked too.
+		unknown = fmt.Errorf("configuration: %w", err)
+		c = base()
+		if err := json.Unmarshal(data, &c); err != nil {
+			return Config{}, fmt.Errorf("configuration: %w", err)
+		}
 	}
 	if c.Report.Recipients == nil {
 		c.Report.Recipients = []string{}
 	}
-	if err := c.Validate(); err != nil {
+	if err := errors.Join(unknown, c.Validate()); err != nil {
 		return Config{}, err
 	}
 	return c, nil

@@ -257,10 +257,20 @@ func ParseConfig(data []byte) (Config, error) {
 	if c.Report.Recipients == nil {
 		c.Report.Recipients = []string{}
 	}
-	if err := errors.Join(unknown, c.Validate()); err != nil {
-		return Config{}, err
+	verr := c.Validate()
+	if unknown == nil {
+		if verr != nil {
+			return Config{}, verr
+		}
+		return c, nil
 	}
-	return c, nil
+	errs := []error{unknown} // one list of problems, as Validate's
+	if j, ok := verr.(interface{ Unwrap() []error }); ok {
+		errs = append(errs, j.Unwrap()...)
+	} else if verr != nil {
+		errs = append(errs, verr)
+	}
+	return Config{}, errors.Join(errs...)
 }
 
 // schedule returns the checked business hours, nil when every second is

@@ -115,6 +115,9 @@ for t in acme globex initech; do
 	sqi stats --tenant "$t" --from "$from" --to "$to" --format table
 done
 
+step "initech in its business hours (weekdays 09:00-18:00): waits and replies counted in working time"
+sqi stats --tenant initech --from "$from" --to "$to" --hours business --format table
+
 step "acme by agent on $to (first rows)"
 # awk reads to the end: a reader that stops early (head) would kill sqi
 # with SIGPIPE under pipefail.
@@ -144,7 +147,7 @@ api() { curl --noproxy '*' -sS "$@"; }
 key=$(sqi apikey create --tenant acme --role reader --name demo)
 echo "reader key of acme: ${key:0:16}… (sqi apikey create prints it once)"
 
-echo "\$ curl -H 'Authorization: Bearer …' '$base/v1/tenants/acme/sqi?from=$from&to=$to&group_by=channel&format=csv'"
+echo "\$ curl -H 'Authorization: Bearer …' '$base/v1/tenants/acme/sqi?from=$from&to=$to&group_by=channel&format=csv'   (its first 12 columns shown)"
 api -f -H "Authorization: Bearer $key" "$base/v1/tenants/acme/sqi?from=$from&to=$to&group_by=channel&format=csv" | cut -d, -f1-12
 
 echo "\$ curl $base/readyz"

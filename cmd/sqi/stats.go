@@ -26,9 +26,9 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.From, "from", "", "the first local date, `YYYY-MM-DD`, in the tenant's time zone")
 	fs.StringVar(&p.To, "to", "", "the last local date, `YYYY-MM-DD` (inclusive; at most 400 days after --from)")
 	fs.StringVar(&p.GroupBy, "group-by", "", "comma list `K,...` of hour, day, week, month, agent, team, channel, category, in_hours (default: one total row)")
-	fs.StringVar(&p.Hours, "hours", "", "what durations count, `all` (every second) or business (the tenant's business hours only); default: the tenant's hours setting")
-	fs.StringVar(&p.Shape, "shape", "", "`wide` (a row per group, a column per metric; the default) or long (a row per group and metric)")
-	fs.StringVar(&p.Compare, "compare", "", "add each row's values over `previous_period` (the same number of days just before --from) or previous_year (the same dates a year before), and the change")
+	fs.StringVar(&p.Hours, "hours", "", "what durations count, `HOURS`: all (every second) or business (the tenant's business hours only); default: the tenant's hours setting")
+	fs.StringVar(&p.Shape, "shape", "", "the rows' `SHAPE`: wide (a row per group, a column per metric; the default) or long (a row per group and metric)")
+	fs.StringVar(&p.Compare, "compare", "", "add each row's values over the `PERIOD` previous_period (the same number of days just before --from) or previous_year (the same dates a year before), and the change; default: no comparison")
 	format := fs.String("format", "json", "the output `FORMAT`: json, csv, or table (for people: the main metrics only)")
 	fs.require("tenant", "from", "to")
 	if err := parse(fs, args); err != nil {

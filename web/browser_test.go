@@ -158,6 +158,11 @@ func (b *tab) shot(name string, height int64) {
 	b.do(chromedp.EmulateViewport(1280, height))
 	_ = eval[int](b, `window.scrollTo(0, 0), 0`)
 	defer b.do(chromedp.EmulateViewport(1280, 900))
+	// The fonts the page asked for (SQI Hangul on a machine without a
+	// Korean font) are in before the picture is taken.
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.fonts.ready.then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+		b.t.Fatalf("screenshot %s: fonts: %v", name, err)
+	}
 	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)

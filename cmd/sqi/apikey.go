@@ -131,6 +131,16 @@ func apikeyRevoke(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	k, err := db.APIKey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("no API key %q (see sqi apikey list)", id)
+	} else if err != nil {
+		return err
+	}
+	if !k.RevokedAt.IsZero() { // revoking twice changes nothing
+		fmt.Fprintf(e.stdout, "api key %s was already revoked at %s\n", id, k.RevokedAt.UTC().Format(time.RFC3339))
+		return nil
+	}
 	if err := db.RevokeAPIKey(ctx, id, time.Now()); errors.Is(err, store.ErrNotFound) {
 		return usagef("no API key %q (see sqi apikey list)", id)
 	} else if err != nil {

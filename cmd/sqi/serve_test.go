@@ -215,8 +215,11 @@ func TestAPIKeyCommand(t *testing.T) {
 			t.Errorf("list %q: id %s missing or secret shown", list, id)
 		}
 	}
-	if code, out, errOut := runWith(t, t.Context(), getenv, "apikey", "revoke", keys["reader"]); code != 0 || !strings.Contains(out, "revoked") {
+	if code, out, errOut := runWith(t, t.Context(), getenv, "apikey", "revoke", keys["reader"]); code != 0 || !strings.Contains(out, "revoked") || strings.Contains(out, "already") {
 		t.Errorf("revoke: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, errOut := runWith(t, t.Context(), getenv, "apikey", "revoke", keys["reader"]); code != 0 || !strings.Contains(out, "was already revoked at ") {
+		t.Errorf("revoke again: exit %d %q %q, want already revoked", code, out, errOut)
 	}
 	_, list, _ = runWith(t, t.Context(), getenv, "apikey", "list")
 	if strings.Count(list, "-\n") != 1 { // the admin key's REVOKED column

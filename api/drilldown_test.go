@@ -222,6 +222,7 @@ func TestRoomFilterPages(t *testing.T) {
 		"/v1/tenants/acme/rooms?limit=3&outcome=answered&from=" + fixFrom + "&to=" + fixTo,               // a filter dropped
 		"/v1/tenants/acme/rooms?limit=3&outcome=answered&channel=app&from=" + fixFrom + "&to=" + fixTo,   // another filter value
 		base + "&hours=business", // other hours
+		base + "&agent_id=",      // rooms without an agent: a filter of its own
 	} {
 		w := f.do(t, request{path: other + "&cursor=" + *first.NextCursor, key: f.keys[pReader]})
 		var p struct{ Param string }

@@ -130,24 +130,24 @@ func paramProblem(pe *query.ParamError) *Error {
 func (s *Server) problem(c *gin.Context, err error) {
 	e := s.asError(c, err)
 	id := requestIDOf(c)
-	if e.Status >= 500 {
-		switch {
-		case errors.Is(c.Request.Context().Err(), context.Canceled):
-			// The client closed the connection: whatever failed after that
-			// (a write to it: broken pipe, connection reset) is not an
-			// outage of ours, nor news for whoever watches the warnings.
-			s.log.Info("client went away", "request_id", id, "path", c.Request.URL.Path, "err", err)
-		case e.Type == "database-unavailable" || e.Type == "saturated":
-			s.log.Warn("request refused", "request_id", id, "method", c.Request.Method,
-				"route", c.FullPath(), "status", e.Status, "type", e.Type, "err", err)
-		default:
-			s.log.Error("request failed", "request_id", id, "method", c.Request.Method,
-				"route", c.FullPath(), "status", e.Status, "err", err)
-		}
+	// A client that closed the connection: whatever failed after that (a
+	// write to it: broken pipe, connection reset) is not an outage of ours,
+	// nor news for whoever watches the warnings.
+	gone := errors.Is(c.Request.Context().Err(), context.Canceled)
+	switch {
+	case gone:
+		s.log.Info("client went away", "request_id", id, "path", c.Request.URL.Path, "err", err)
+	case e.Status < 500:
+	case e.Type == "database-unavailable" || e.Type == "saturated":
+		s.log.Warn("request refused", "request_id", id, "method", c.Request.Method,
+			"route", c.FullPath(), "status", e.Status, "type", e.Type, "err", err)
+	default:
+		s.log.Error("request failed", "request_id", id, "method", c.Request.Method,
+			"route", c.FullPath(), "status", e.Status, "err", err)
 	}
 	c.Error(err) //nolint:errcheck // recorded for the request log
 	if c.Writer.Written() {
-		if !errors.Is(c.Request.Context().Err(), context.Canceled) { // else: said above
+		if !gone {
 			s.log.Warn("response aborted after it began", "request_id", id, "err", err)
 		}
 		panic(http.ErrAbortHandler)

@@ -273,7 +273,11 @@ const cursorVersion = "2"
 func cursorQuery(v url.Values) string {
 	h := sha256.New()
 	for _, p := range append([]string{"from", "to", "hours"}, roomFilterParams...) {
-		fmt.Fprintf(h, "%s=%q&", p, v.Get(p))
+		if vals, ok := v[p]; ok { // agent_id= (rooms without an agent) is not agent_id left out
+			fmt.Fprintf(h, "%s=%q&", p, vals[0])
+		} else {
+			fmt.Fprintf(h, "%s!&", p)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }

@@ -251,7 +251,7 @@ func ParseConfig(data []byte) (Config, error) {
 		unknown = fmt.Errorf("configuration: %w", err)
 		c = base()
 		if err := json.Unmarshal(data, &c); err != nil {
-			return Config{}, fmt.Errorf("configuration: %w", err)
+			return Config{}, errors.Join(unknown, fmt.Errorf("configuration: %w", err))
 		}
 	}
 	if c.Report.Recipients == nil {

@@ -140,6 +140,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"replacing components with none", `{"tenant_id":"acme","components":{}}`, []string{"at least one component"}},
 		// An unknown field does not hide the document's other problems.
 		{"unknown field and a bad zone", `{"tenant_id":"acme","timezone":"Mars/X","weird":1}`, []string{`"weird"`, "timezone"}},
+		{"unknown field and a wrong type", `{"tenant_id":"acme","weird":1,"sl_threshold_s":"30"}`, []string{`"weird"`, "sl_threshold_s"}},
 		{"unknown component field and a bad weight", `{"tenant_id":"acme","components":{"sl":{"metric":"service_level_pct","target":90,"worst":50,"weight":-1,"wieght":1}}}`, []string{"wieght", "weight"}},
 	}
 	for _, tc := range cases {

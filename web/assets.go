@@ -18,8 +18,9 @@ import (
 // (internal/fonts) are embedded in the binary and served under names that
 // carry a hash of their content (/assets/app.3f9c1a2b.css): a browser
 // keeps them a year without asking again, and a new build's pages name new
-// files. The stylesheet names the fonts as font:regular and font:bold,
-// replaced by their hashed names before the stylesheet's own hash is taken.
+// files. The stylesheet names the fonts as @hangul-regular@ and
+// @hangul-bold@, replaced by their hashed names before the stylesheet's own
+// hash is taken.
 
 //go:embed static
 var staticFS embed.FS
@@ -56,8 +57,8 @@ var assets = func() struct {
 		return b
 	}
 	css := strings.NewReplacer(
-		"font:regular", add("hangul-regular.otf", fonts.Regular, "font/otf"),
-		"font:bold", add("hangul-bold.otf", fonts.Bold, "font/otf"),
+		"@hangul-regular@", add("hangul-regular.otf", fonts.Regular, "font/otf"),
+		"@hangul-bold@", add("hangul-bold.otf", fonts.Bold, "font/otf"),
 	).Replace(string(static("app.css")))
 	out.urls = assetURLs{
 		CSS:  add("app.css", []byte(css), mime.TypeByExtension(".css")),

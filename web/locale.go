@@ -65,7 +65,7 @@ var texts = map[string]map[string]string{
 		// Rooms.
 		"roomsTitle": "상담방", "roomsTable": "상담방 (상담방 ID를 눌러 타임라인 보기)", "outcome": "결과", "any": "전체",
 		"waitGT": "대기 시간이 이보다 긴(초)", "scoreLTE": "만족도가 이 점수 이하", "inHours": "운영 시간 내 생성",
-		"noRooms": "조건에 맞는 상담방이 없습니다.", "nextPage": "다음 페이지 →", "firstPage": "← 첫 페이지", "pages": "페이지",
+		"noRooms": "조건에 맞는 상담방이 없습니다.", "cursorRefused": "이 페이지 링크는 다른 조건(기간, 필터)의 것이어서 첫 페이지를 보여 드립니다.", "nextPage": "다음 페이지 →", "firstPage": "← 첫 페이지", "pages": "페이지",
 		"outcome_bot_only": "봇 전용", "outcome_answered": "응대", "outcome_abandoned": "배정 전 포기",
 		"outcome_short_abandoned": "단기 포기", "outcome_dropped": "배정 후 포기", "outcome_open": "진행 중(미종료)",
 		"outcome_waiting": "대기 중", "outcome_invalid": "시각 모순", "outcome_in_progress": "상담 중",
@@ -182,7 +182,7 @@ var texts = map[string]map[string]string{
 		"definitions": "Definitions", "none": "(none)", "weekOf": "week", "yes": "Yes", "no": "No", "points": "points",
 		"roomsTitle": "Rooms", "roomsTable": "Rooms (a room's id leads to its timeline)", "outcome": "Outcome", "any": "Any",
 		"waitGT": "Wait longer than (seconds)", "scoreLTE": "Score at most", "inHours": "Opened in business hours",
-		"noRooms": "No room matches.", "nextPage": "Next page →", "firstPage": "← First page", "pages": "Pages",
+		"noRooms": "No room matches.", "cursorRefused": "That page link belongs to other dates or filters: here is the first page.", "nextPage": "Next page →", "firstPage": "← First page", "pages": "Pages",
 		"outcome_bot_only": "Bot only", "outcome_answered": "Answered", "outcome_abandoned": "Abandoned",
 		"outcome_short_abandoned": "Short abandon", "outcome_dropped": "Dropped", "outcome_open": "Open (not closed)",
 		"outcome_waiting": "Waiting", "outcome_invalid": "Contradictory", "outcome_in_progress": "In progress",

@@ -168,6 +168,15 @@ func (a *App) roomsPage(c *gin.Context) {
 	}
 	var body roomsBody
 	err := a.get(c, s, tenantPath(t.ID, "rooms"), pageQ, &body)
+	if e, ok := asAPIError(err); ok && e.Status == http.StatusBadRequest && e.Param == "cursor" {
+		// A page link of other dates or filters (edited, or an old
+		// bookmark): the first page of these, and a word on why.
+		pageQ.Del("cursor")
+		q.Del("cursor")
+		v.Errors[""] = tx["cursorRefused"]
+		body = roomsBody{}
+		err = a.get(c, s, tenantPath(t.ID, "rooms"), pageQ, &body)
+	}
 	if e, ok := asAPIError(err); ok && e.Status == http.StatusBadRequest {
 		v.Errors[e.Param] = e.Detail
 		a.render(c, http.StatusBadRequest, "rooms", &page{Title: "roomsTitle", Body: v, Nav: "rooms"})

@@ -13,7 +13,34 @@ import (
 	"sqi/metrics"
 	"sqi/query"
 	"sqi/reports"
+	"sqi/store"
 )
+
+// statsWithRows are query.StatsWith's rows for the tenant under cfg.
+func statsWithRows(t *testing.T, db *store.DB, cfg *metrics.Config, tenant string, from, to time.Time, by ...string) []metrics.Row {
+	t.Helper()
+	if by == nil {
+		by = []string{}
+	}
+	res, err := query.StatsWith(context.Background(), db, cfg, query.Query{Tenant: tenant, From: from, To: to, GroupBy: by})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Rows
+}
+
+// sameRows fails unless a report's rows are query.StatsWith's, bit for bit,
+// in any order.
+func sameRows(t *testing.T, name string, got, want []metrics.Row) {
+	t.Helper()
+	byKey := func(a, b metrics.Row) int { return metrics.CompareKeys(a.Keys, b.Keys) }
+	got, want = slices.Clone(got), slices.Clone(want)
+	slices.SortFunc(got, byKey)
+	slices.SortFunc(want, byKey)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: the report's rows differ from query.StatsWith's", name)
+	}
+}
 
 // TestDailyMatchesStats: the one pass of Daily gives, table by table,
 // exactly the rows query.StatsWith gives for the same dates and grouping
@@ -29,38 +56,9 @@ func TestDailyMatchesStats(t *testing.T) {
 			t.Fatal(err)
 		}
 		stats := func(from, to time.Time, by ...string) []metrics.Row {
-			t.Helper()
-			if by == nil {
-				by = []string{}
-			}
-			res, err := query.StatsWith(ctx, db, &d.Config, query.Query{Tenant: tenant, From: from, To: to, GroupBy: by})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return res.Rows
+			return statsWithRows(t, db, &d.Config, tenant, from, to, by...)
 		}
-		same := func(name string, got, want []metrics.Row) {
-			t.Helper()
-			sortRows := func(rs []metrics.Row) []metrics.Row {
-				rs = slices.Clone(rs)
-				slices.SortFunc(rs, func(a, b metrics.Row) int {
-					if a.Keys[0].String() < b.Keys[0].String() {
-						return -1
-					}
-					if a.Keys[0].String() > b.Keys[0].String() {
-						return 1
-					}
-					return 0
-				})
-				return rs
-			}
-			if len(got) > 0 && len(got[0].Keys) > 0 {
-				got, want = sortRows(got), sortRows(want)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s %s: Daily's rows differ from query.StatsWith's", tenant, name)
-			}
-		}
+		same := func(name string, got, want []metrics.Row) { sameRows(t, tenant+" "+name, got, want) }
 		same("total", []metrics.Row{d.Total}, stats(day, day))
 		same("agents", d.Agents, stats(day, day, "agent"))
 		same("teams", d.Teams, stats(day, day, "team"))
@@ -184,26 +182,9 @@ func TestPeriodsMatchStats(t *testing.T) {
 					t.Fatalf("period %s..%s, want %s..%s", d.First, d.Last, tc.first, tc.last)
 				}
 				stats := func(from, to time.Time, by ...string) []metrics.Row {
-					t.Helper()
-					if by == nil {
-						by = []string{}
-					}
-					res, err := query.StatsWith(ctx, db, &d.Config, query.Query{Tenant: tenant, From: from, To: to, GroupBy: by})
-					if err != nil {
-						t.Fatal(err)
-					}
-					return res.Rows
+					return statsWithRows(t, db, &d.Config, tenant, from, to, by...)
 				}
-				same := func(name string, got, want []metrics.Row) {
-					t.Helper()
-					byKey := func(a, b metrics.Row) int { return metrics.CompareKeys(a.Keys, b.Keys) }
-					got, want = slices.Clone(got), slices.Clone(want)
-					slices.SortFunc(got, byKey)
-					slices.SortFunc(want, byKey)
-					if !reflect.DeepEqual(got, want) {
-						t.Errorf("%s: the report's rows differ from query.StatsWith's", name)
-					}
-				}
+				same := func(name string, got, want []metrics.Row) { sameRows(t, name, got, want) }
 				same("total", []metrics.Row{d.Total}, stats(tc.first, tc.last))
 				same("agents", d.Agents, stats(tc.first, tc.last, "agent"))
 				same("teams", d.Teams, stats(tc.first, tc.last, "team"))
